@@ -1,0 +1,169 @@
+"""The ``headroom-mcp`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from headroom_mcp import __version__
+from headroom_mcp.config import ConfigError, load_settings
+
+EPILOG = """examples:
+  headroom-mcp compress examples/api_results.json        compress a file (summary on stderr)
+  some-tool | headroom-mcp compress - --query req-00421   compress stdin, keep what matches
+  headroom-mcp retrieve 3f9a1c2b7d4e5f60 --query req-00421
+  headroom-mcp serve                                     MCP server on stdio
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="headroom-mcp",
+        description="Compress agents' tool output; every original stays retrievable by hash.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"headroom-mcp {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="TOML config file (default: user config dir)")
+    parser.add_argument("--cache-dir", metavar="DIR", help="store directory (overrides config and env)")
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="stderr log level")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("serve", help="run the MCP server (headroom_compress, headroom_retrieve, headroom_stats) on stdio")
+
+    compress = commands.add_parser("compress", help="compress a file or stdin to stdout")
+    compress.add_argument("file", nargs="?", default="-", help="file to compress, or - for stdin (default)")
+    compress.add_argument("--query", "-q", help="what you are looking for; steers what is kept")
+    compress.add_argument("--kind", help="force a content kind (json)")
+    compress.add_argument("--max-tokens", type=int, metavar="N", help="token budget for the output")
+
+    retrieve = commands.add_parser("retrieve", help="print the original behind a hash, or its parts matching a query")
+    retrieve.add_argument("hash", help="the hash from a [headroom: ...] marker")
+    retrieve.add_argument("--query", "-q", help="print only the best-matching parts")
+
+    commands.add_parser("stats", help="calls, tokens saved, retrievals and store size")
+
+    bench = commands.add_parser("bench", help="measure savings and speed on sample files")
+    bench.add_argument("paths", nargs="*", default=["examples"], help="files or directories (default: examples)")
+    bench.add_argument("--repeat", type=int, default=5, help="timing repetitions per file (default 5)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``headroom-mcp`` command."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings(args.config, {"cache_dir": args.cache_dir, "log_level": args.log_level})
+    except ConfigError as exc:
+        print(f"headroom-mcp: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="headroom-mcp: %(levelname)s %(message)s")
+
+    from headroom_mcp import api
+
+    api.configure(settings)
+    command = {"serve": _serve, "compress": _compress, "retrieve": _retrieve, "stats": _stats, "bench": _bench}
+    try:
+        return command[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import anyio
+
+    from headroom_mcp.server import serve_stdio
+
+    anyio.run(serve_stdio)
+    return 0
+
+
+def _write(text: str) -> None:
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "surrogatepass")
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _compress(args: argparse.Namespace) -> int:
+    from headroom_mcp import api
+
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
+    except OSError as exc:
+        print(f"headroom-mcp: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    if args.kind:
+        from headroom_mcp.pipeline import router
+
+        if args.kind not in router.kinds():
+            print(f"headroom-mcp: unknown kind {args.kind!r}; known: {', '.join(router.kinds())}", file=sys.stderr)
+            return 2
+    result = api.compress_content(data, query=args.query, kind=args.kind, max_tokens=args.max_tokens)
+    _write(result.text)
+    if result.compressed:
+        saved = 1 - result.tokens_after / result.tokens_before
+        summary = (
+            f"{result.kind}: {result.tokens_before} → {result.tokens_after} tokens "
+            f"({saved:.1%} saved, {'+'.join(result.transforms)}); hash={result.hash}"
+        )
+    else:
+        summary = f"{result.kind}: unchanged ({'; '.join(result.diagnostics)})"
+    print(f"headroom-mcp: {summary}", file=sys.stderr)
+    return 0
+
+
+def _retrieve(args: argparse.Namespace) -> int:
+    from headroom_mcp import api
+    from headroom_mcp.pipeline.retrieval import UnknownKey
+
+    cursor: str | None = None
+    try:
+        while True:
+            found = api.retrieve(args.hash, query=args.query, cursor=cursor)
+            _write("\n".join(found.blocks) + "\n" if args.query else "".join(found.blocks))
+            cursor = found.next_cursor
+            if cursor is None:
+                return 0
+    except UnknownKey as exc:
+        print(f"headroom-mcp: {exc}", file=sys.stderr)
+        return 1
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from headroom_mcp import api
+
+    counts = api.stats()
+    rows: list[tuple[str, Any]] = [
+        ("calls", counts.calls),
+        ("compressed", counts.compressed),
+        ("tokens before", counts.tokens_before),
+        ("tokens after", counts.tokens_after),
+        ("tokens saved", counts.tokens_saved),
+        ("retrievals", counts.retrievals),
+        ("store size", f"{counts.store_bytes / 1e6:.1f} MB"),
+    ]
+    for name, value in rows:
+        print(f"{name:>14}: {value}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from headroom_mcp.bench import run
+
+    return run(args.paths, repeat=args.repeat)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Settings: one pydantic model read from a TOML file, ``HEADROOM_MCP_*`` variables and flags.
+
+Precedence, lowest first: defaults, the config file, the environment, flags.
+An invalid value is a :class:`ConfigError` naming the key and where it came from.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ENV_PREFIX = "HEADROOM_MCP_"
+CONFIG_ENV = "HEADROOM_MCP_CONFIG"
+
+
+class ConfigError(ValueError):
+    """A setting is invalid or the config file cannot be read."""
+
+
+class Settings(BaseModel):
+    """Every knob headroom-mcp has. Field names are the TOML keys; env vars are ``HEADROOM_MCP_<NAME>``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cache_dir: Path | None = Field(None, description="Store directory; default: the user cache directory.")
+    cache_size_limit: int = Field(1 << 30, ge=1 << 20, description="Store size bound in bytes (LRU eviction).")
+    ttl_seconds: float = Field(7 * 24 * 3600, gt=0, description="How long an original lives after its last use.")
+    min_tokens: int = Field(500, ge=0, description="Content under this many tokens passes through.")
+    target_ratio: float = Field(0.15, gt=0, le=1, description="Default budget as a fraction of the input.")
+    min_budget_tokens: int = Field(1000, ge=1, description="The default budget never goes below this.")
+    max_output_ratio: float = Field(0.9, gt=0, le=1, description="Keep the original unless output is this much smaller.")
+    page_tokens: int = Field(20_000, ge=500, le=100_000, description="Largest page headroom_retrieve returns.")
+    log_level: str = Field("WARNING", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+
+
+def default_config_path() -> Path:
+    """``$HEADROOM_MCP_CONFIG``, else ``config.toml`` in the user config directory."""
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV]).expanduser()
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    elif sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "headroom-mcp" / "config.toml"
+
+
+def load_settings(
+    config_path: str | os.PathLike[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Settings from the file (explicit path must exist), the environment, then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    path = Path(config_path).expanduser() if config_path else default_config_path()
+    if config_path or path.exists():
+        for key, value in _read_toml(path).items():
+            values[key], sources[key] = value, f"{path}"
+    for name in Settings.model_fields:
+        env_name = ENV_PREFIX + name.upper()
+        if env_name in environ:
+            values[name], sources[name] = environ[env_name], env_name
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key], sources[key] = value, "command line"
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, sources)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from None
+
+
+def _explain(exc: ValidationError, sources: Mapping[str, str]) -> str:
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "?"
+        source = sources.get(str(error["loc"][0]) if error["loc"] else "", "default")
+        if error["type"] == "extra_forbidden":
+            lines.append(f"unknown setting {key!r} (from {source})")
+        else:
+            lines.append(f"invalid setting {key!r} (from {source}): {error['msg']}")
+    return "; ".join(lines)

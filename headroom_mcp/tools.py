@@ -1,0 +1,208 @@
+"""headroom's own MCP tools: their typed arguments and results, and how each call is answered.
+
+Shared by ``serve`` and (for ``headroom_retrieve``) the wrapper. Every failure
+becomes an ``isError`` result with a readable message: an exception escaping
+``on_call_tool`` would reach the client as a bare JSON-RPC error instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import anyio.to_thread
+import mcp_types as types
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from headroom_mcp import api
+from headroom_mcp.pipeline import router
+from headroom_mcp.pipeline.retrieval import BadCursor, UnknownKey
+
+log = logging.getLogger(__name__)
+
+COMPRESS = "headroom_compress"
+RETRIEVE = "headroom_retrieve"
+STATS = "headroom_stats"
+
+
+class CompressArgs(BaseModel):
+    """Arguments of headroom_compress."""
+
+    model_config = ConfigDict(extra="forbid")
+    content: str = Field(description="The text to compress (tool output, a file, a log, JSON).")
+    query: str | None = Field(None, description="What you are looking for; steers what is kept.")
+    kind: str | None = Field(None, description=f"Force a content kind: {', '.join(router.kinds())}.")
+    max_tokens: int | None = Field(None, ge=1, description="Token budget for the result.")
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str | None) -> str | None:
+        if kind is not None and kind not in router.kinds():
+            raise ValueError(f"unknown kind {kind!r}; known kinds: {', '.join(router.kinds())}")
+        return kind
+
+
+class CompressOutput(BaseModel):
+    """Structured result of headroom_compress (the compressed text is the text block)."""
+
+    hash: str | None = Field(description="Key of the stored original; null when nothing was compressed.")
+    kind: str
+    tokens_before: int
+    tokens_after: int
+    transforms: list[str]
+    diagnostics: list[str]
+
+
+class RetrieveArgs(BaseModel):
+    """Arguments of headroom_retrieve."""
+
+    model_config = ConfigDict(extra="forbid")
+    hash: str = Field(description="The hash from a [headroom: ...] marker.")
+    query: str | None = Field(None, description="Return only the parts of the original matching this (BM25).")
+    cursor: str | None = Field(None, description="next_cursor of the previous page.")
+
+
+class RetrieveOutput(BaseModel):
+    """Structured result of headroom_retrieve (the original, or the matches, are the text blocks)."""
+
+    hash: str
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last page.")
+    matches: int | None = Field(None, description="With a query: how many items match.")
+
+
+class StatsOutput(BaseModel):
+    """Counters shared by every headroom-mcp process of this user."""
+
+    calls: int
+    compressed: int
+    tokens_before: int
+    tokens_after: int
+    tokens_saved: int
+    retrievals: int
+    store_bytes: int
+
+
+def _tool(name: str, description: str, args: type[BaseModel], output: type[BaseModel], title: str) -> types.Tool:
+    return types.Tool(
+        name=name,
+        title=title,
+        description=description,
+        input_schema=args.model_json_schema(),
+        output_schema=output.model_json_schema(),
+        annotations=types.ToolAnnotations(title=title, read_only_hint=name != COMPRESS, open_world_hint=False),
+    )
+
+
+class _NoArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+RETRIEVE_TOOL = _tool(
+    RETRIEVE,
+    "Get back what a [headroom: ... hash=...] marker left out. With `query`, returns only the "
+    "matching parts (rows, lines, definitions) with their positions; without it, the exact "
+    "original in pages (pass `next_cursor` back as `cursor` for the next page).",
+    RetrieveArgs,
+    RetrieveOutput,
+    "Retrieve compressed-away content",
+)
+COMPRESS_TOOL = _tool(
+    COMPRESS,
+    "Compress large text (JSON, logs, search results, code, prose) to what matters, keeping "
+    "errors, outliers and what matches `query`. The original is kept: the result's marker "
+    "names a hash for headroom_retrieve.",
+    CompressArgs,
+    CompressOutput,
+    "Compress content",
+)
+STATS_TOOL = _tool(
+    STATS,
+    "How many calls headroom-mcp compressed, the tokens saved, retrievals and the store size.",
+    _NoArgs,
+    StatsOutput,
+    "headroom statistics",
+)
+
+
+def error_result(message: str) -> types.CallToolResult:
+    """An ``isError`` tool result the model can read."""
+    return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
+
+
+def _text_result(blocks: list[str], structured: BaseModel) -> types.CallToolResult:
+    return types.CallToolResult(
+        content=[types.TextContent(text=block) for block in blocks],
+        structured_content=structured.model_dump(mode="json"),
+    )
+
+
+async def call_compress(arguments: Mapping[str, Any]) -> types.CallToolResult:
+    """Answer headroom_compress."""
+    args = CompressArgs.model_validate(arguments)
+    result = await anyio.to_thread.run_sync(
+        lambda: api.compress_content(args.content, query=args.query, kind=args.kind, max_tokens=args.max_tokens)
+    )
+    structured = CompressOutput(
+        hash=result.hash,
+        kind=result.kind,
+        tokens_before=result.tokens_before,
+        tokens_after=result.tokens_after,
+        transforms=result.transforms,
+        diagnostics=result.diagnostics,
+    )
+    return _text_result([result.text], structured)
+
+
+async def call_retrieve(arguments: Mapping[str, Any]) -> types.CallToolResult:
+    """Answer headroom_retrieve."""
+    args = RetrieveArgs.model_validate(arguments)
+    found = await anyio.to_thread.run_sync(
+        lambda: api.retrieve(args.hash, query=args.query, cursor=args.cursor)
+    )
+    return _text_result(found.blocks, RetrieveOutput(hash=found.hash, next_cursor=found.next_cursor, matches=found.matches))
+
+
+async def call_stats(arguments: Mapping[str, Any]) -> types.CallToolResult:
+    """Answer headroom_stats."""
+    _NoArgs.model_validate(arguments)
+    counts = await anyio.to_thread.run_sync(api.stats)
+    output = StatsOutput(
+        calls=counts.calls,
+        compressed=counts.compressed,
+        tokens_before=counts.tokens_before,
+        tokens_after=counts.tokens_after,
+        tokens_saved=counts.tokens_saved,
+        retrievals=counts.retrievals,
+        store_bytes=counts.store_bytes,
+    )
+    summary = (
+        f"{counts.calls} calls, {counts.compressed} compressed, {counts.tokens_saved} tokens saved "
+        f"({counts.tokens_before} → {counts.tokens_after}), {counts.retrievals} retrievals, "
+        f"store {counts.store_bytes / 1e6:.1f} MB"
+    )
+    return _text_result([summary], output)
+
+
+Handler = Callable[[Mapping[str, Any]], Awaitable[types.CallToolResult]]
+
+HANDLERS: dict[str, Handler] = {COMPRESS: call_compress, RETRIEVE: call_retrieve, STATS: call_stats}
+
+
+async def answer(name: str, arguments: Mapping[str, Any] | None, handlers: Mapping[str, Handler] = HANDLERS) -> types.CallToolResult:
+    """Run one of headroom's tools; every failure is an ``isError`` result, never an exception."""
+    handler = handlers.get(name)
+    if handler is None:
+        return error_result(f"Unknown tool {name!r}. Available: {', '.join(handlers)}.")
+    try:
+        return await handler(arguments or {})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
+        )
+        return error_result(f"Invalid arguments for {name}: {problems}")
+    except (UnknownKey, BadCursor) as exc:
+        return error_result(str(exc))
+    except Exception as exc:  # the session must survive any bug in a tool
+        log.exception("%s failed", name)
+        return error_result(f"{name} failed: {type(exc).__name__}: {exc}")

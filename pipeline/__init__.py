@@ -1,0 +1,1 @@
+"""The compression library: detect → route → compress → mark → store. No MCP imports here."""

@@ -1,0 +1,165 @@
+"""The one call every caller goes through: detect → route → compress → mark → store.
+
+Guarantees, whatever the compressor does: the original is stored before a
+compressed text is returned (lossy output, lossless retrieval); anything that
+cannot be compressed safely comes back byte-identical; a compressor that
+raises is recorded in the diagnostics and logged once, never silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from headroom_mcp.pipeline import router
+from headroom_mcp.pipeline.contract import Context, Hints
+from headroom_mcp.pipeline.markers import content_key, marker
+from headroom_mcp.pipeline.store import Store, StoreError
+from headroom_mcp.pipeline.tokens import count_tokens
+
+log = logging.getLogger(__name__)
+_logged: set[str] = set()
+
+# Above this many characters tokens are estimated from an even sample:
+# exact counting of 50 MB costs seconds and the figure only steers the budget.
+_EXACT_COUNT_LIMIT = 2_000_000
+_SAMPLE_CHUNKS = 32
+_SAMPLE_CHUNK_CHARS = 32_768
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How hard to compress. The defaults follow DESIGN.md §2."""
+
+    min_tokens: int = 500
+    target_ratio: float = 0.15
+    min_budget_tokens: int = 1000
+    max_output_ratio: float = 0.9
+
+
+@dataclass(slots=True)
+class CompressionResult:
+    """What ``compress_content`` did.
+
+    ``text`` is the compressed content, or the original unchanged when
+    ``hash`` is None. ``diagnostics`` says why content passed through or what
+    went wrong inside a compressor.
+    """
+
+    text: str
+    hash: str | None
+    kind: str
+    tokens_before: int
+    tokens_after: int
+    transforms: list[str] = field(default_factory=list)
+    diagnostics: list[str] = field(default_factory=list)
+
+    @property
+    def compressed(self) -> bool:
+        """True when ``text`` differs from the original (which is then in the store)."""
+        return self.hash is not None
+
+
+def estimate_tokens(content: str) -> int:
+    """o200k tokens of ``content``: exact up to 2 M characters, sampled (deterministically) above."""
+    if len(content) <= _EXACT_COUNT_LIMIT:
+        return count_tokens(content)
+    stride = len(content) // _SAMPLE_CHUNKS
+    sampled_chars = 0
+    sampled_tokens = 0
+    for i in range(_SAMPLE_CHUNKS):
+        chunk = content[i * stride : i * stride + _SAMPLE_CHUNK_CHARS]
+        sampled_chars += len(chunk)
+        sampled_tokens += count_tokens(chunk)
+    return round(sampled_tokens * len(content) / sampled_chars)
+
+
+def budget_for(tokens_before: int, max_tokens: int | None, options: Options) -> int:
+    """Target output size: ``max_tokens`` if given, else a fraction of the input with a floor."""
+    if max_tokens is not None:
+        return max(1, max_tokens)
+    return max(options.min_budget_tokens, int(tokens_before * options.target_ratio))
+
+
+def looks_binary(content: str) -> bool:
+    """True for content that is not text: NUL bytes or many control characters in a sample."""
+    sample = content[:4096] + content[len(content) // 2 : len(content) // 2 + 4096] + content[-4096:]
+    if "\x00" in sample:
+        return True
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f\v\x1b")
+    return controls > len(sample) * 0.1
+
+
+def compress_content(
+    content: str,
+    *,
+    store: Store,
+    query: str | None = None,
+    kind: str | None = None,
+    max_tokens: int | None = None,
+    hints: Hints | None = None,
+    options: Options | None = None,
+    routes: router.Router = router.DEFAULT,
+) -> CompressionResult:
+    """Compress ``content`` for a model, keeping the original retrievable from ``store``.
+
+    ``query`` steers what is kept (a search pattern, an id); ``kind`` forces a
+    content kind (``json``); ``max_tokens`` overrides the default budget;
+    ``routes`` decides which compressor handles which content.
+    """
+    options = options or Options()
+    hints = hints or Hints()
+    if kind:
+        hints = Hints(tool_name=hints.tool_name, path=hints.path, kind=kind)
+
+    def unchanged(reason: str, detected: str = router.UNKNOWN_KIND, tokens: int = 0) -> CompressionResult:
+        return CompressionResult(content, None, detected, tokens, tokens, [], [reason])
+
+    if not content:
+        return unchanged("empty content")
+    if looks_binary(content):
+        return unchanged("binary content passed through")
+    tokens_before = estimate_tokens(content)
+    if tokens_before < options.min_tokens and max_tokens is None:
+        return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=tokens_before)
+
+    detected = routes.detect(content, hints)
+    if detected not in routes.kinds():
+        return unchanged(f"no compressor for {detected} content yet: passed through", detected, tokens_before)
+
+    key = content_key(content)
+    budget = budget_for(tokens_before, max_tokens, options)
+    ctx = Context(key=key, budget_tokens=budget, count_tokens=count_tokens, query=query, hints=hints)
+    try:
+        compressor = routes.compressor(detected)
+        result = compressor.compress(content, ctx) if compressor else None
+    except Exception as exc:  # fail-open: any compressor bug leaves the content as it was
+        reason = f"{detected} compressor failed ({type(exc).__name__}: {exc}); passed through"
+        _log_once(reason, exc)
+        return unchanged(reason, detected, tokens_before)
+    if result is None:
+        return unchanged(f"{detected} compressor could not help: passed through", detected, tokens_before)
+
+    text = f"{result.text}\n{marker(result.summary, key, query)}"
+    tokens_after = count_tokens(text)
+    if tokens_after >= tokens_before * options.max_output_ratio:
+        return unchanged(
+            f"{result.transform} saved too little ({tokens_after} of {tokens_before} tokens): passed through",
+            detected,
+            tokens_before,
+        )
+    try:
+        store.put(key, content, detected, result.items)
+    except StoreError as exc:
+        # Without the original in the store a lossy answer would lose data.
+        reason = f"store unavailable ({exc}); passed through"
+        _log_once(reason, exc)
+        return unchanged(reason, detected, tokens_before)
+    return CompressionResult(text, key, detected, tokens_before, tokens_after, [result.transform], [])
+
+
+def _log_once(reason: str, exc: BaseException) -> None:
+    signature = reason.split("(")[0]
+    if signature not in _logged:
+        _logged.add(signature)
+        log.warning("%s", reason, exc_info=exc)

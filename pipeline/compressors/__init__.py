@@ -1,0 +1,1 @@
+"""Compressors, one module per content kind, each following ``contract.Compressor``."""

@@ -1,0 +1,94 @@
+"""The one contract every compressor and shape detector follows.
+
+A compressor is any object with a ``name`` and a ``compress(content, ctx)``
+method that returns a :class:`Compressed` or ``None`` when it cannot help.
+Adding a content type is one module in ``compressors/`` plus one line in
+``router.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One retrievable unit of the original (a row, a line, a definition).
+
+    ``position`` is a human-readable locator the model can use
+    (``$.data.items[523]``, ``line 40``); ``text`` is the unit's exact text.
+    """
+
+    position: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """What the caller knows about the content's origin.
+
+    ``tool_name`` and ``path`` come from the wrapper (the upstream tool's name
+    and a path-like argument); ``kind`` forces a content kind.
+    """
+
+    tool_name: str | None = None
+    path: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a compressor may consult besides the content itself.
+
+    ``key`` is the hash of the whole original: every marker a compressor
+    writes must carry it (see ``markers.marker``). ``budget_tokens`` is the
+    target size of the output; ``count_tokens`` measures text with the
+    project's tokenizer.
+    """
+
+    key: str
+    budget_tokens: int
+    count_tokens: Callable[[str], int]
+    query: str | None = None
+    hints: Hints = field(default_factory=Hints)
+
+
+@dataclass(slots=True)
+class Compressed:
+    """What a compressor returns when it could help.
+
+    ``text`` is the compressed content without the closing whole-original
+    marker (the pipeline appends it from ``summary``). ``summary`` is the
+    one-line omission summary with counts by category, e.g.
+    ``1000 rows → 20 shown; 980 omitted (962 status=ok, 15 status=failed)``.
+    ``items`` are the units ``headroom_retrieve`` searches with a query.
+    ``transform`` names what was done (``json:table``, ``json:rows``).
+    ``lossless`` is true when ``text`` holds every value of the original.
+    """
+
+    text: str
+    summary: str
+    transform: str
+    items: list[Item] = field(default_factory=list)
+    lossless: bool = False
+
+
+class Compressor(Protocol):
+    """A content-kind specific compressor."""
+
+    name: str
+
+    def compress(self, content: str, ctx: Context) -> Compressed | None:
+        """Compress ``content`` towards ``ctx.budget_tokens``; ``None`` if it cannot help."""
+        ...
+
+
+class Detector(Protocol):
+    """Decides whether content is of one kind, from an even sample of it."""
+
+    kind: str
+
+    def matches(self, content: str, hints: Hints) -> bool:
+        """True when ``content`` looks like this detector's kind."""
+        ...

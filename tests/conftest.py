@@ -1,0 +1,37 @@
+"""Shared fixtures: a private store per test, and the real `headroom-mcp serve` over stdio."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    """A store directory private to one test (not created: the store must create it)."""
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def cli_env(cache_dir: Path) -> dict[str, str]:
+    """Environment for headroom-mcp subprocesses: this test's store, no user config."""
+    env = dict(os.environ)
+    env["HEADROOM_MCP_CACHE_DIR"] = str(cache_dir)
+    env["HEADROOM_MCP_CONFIG"] = str(cache_dir.parent / "no-config.toml")
+    return env
+
+
+def headroom_command() -> list[str]:
+    """The installed CLI, run with this interpreter."""
+    return [sys.executable, "-m", "headroom_mcp"]

@@ -1,0 +1,110 @@
+"""Retrieval: pages that rebuild the exact original, and BM25 matches with positions."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from headroom_mcp.pipeline.contract import Item
+from headroom_mcp.pipeline.markers import content_key
+from headroom_mcp.pipeline.retrieval import BadCursor, UnknownKey, retrieve
+from headroom_mcp.pipeline.store import MemoryStore
+from headroom_mcp.pipeline.tokens import count_tokens
+
+
+def stored(content: str, items: list[Item] | None = None) -> tuple[MemoryStore, str]:
+    store = MemoryStore()
+    key = content_key(content)
+    store.put(key, content, "text", items or [])
+    return store, key
+
+
+def read_all(store, key, page_tokens) -> tuple[str, list[str]]:
+    pages, cursor = [], None
+    while True:
+        found = retrieve(key, store=store, cursor=cursor, page_tokens=page_tokens)
+        assert len(found.blocks) == 1
+        pages.append(found.blocks[0])
+        cursor = found.next_cursor
+        if cursor is None:
+            return "".join(pages), pages
+
+
+def _mixed_text(seed: int) -> str:
+    rng = random.Random(seed)
+    pieces = ["naïve café ", "日本語のテキスト ", "emoji 🎉🚀 ", "\r\n", "\n", "\t", "x" * 300, "0123456789 "]
+    return "".join(rng.choice(pieces) for _ in range(6000))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [_mixed_text(1), "no newline at all " * 5000, "\n" * 3000, "a"],
+    ids=["mixed-unicode", "one-long-line", "only-newlines", "one-char"],
+)
+def test_pages_concatenate_to_the_exact_original_and_each_fits(content):
+    store, key = stored(content)
+    rebuilt, pages = read_all(store, key, page_tokens=1000)
+    assert rebuilt == content
+    assert all(count_tokens(page) <= 1000 for page in pages)
+
+
+def test_pages_end_at_newlines_when_one_is_near():
+    content = "".join(f"row {i} " + "word " * 20 + "\n" for i in range(2000))
+    store, key = stored(content)
+    _, pages = read_all(store, key, page_tokens=1000)
+    assert len(pages) > 5 and all(page.endswith("\n") for page in pages)
+
+
+def test_query_returns_best_matches_with_positions_exact_first():
+    items = [Item(f"$[{i}]", f'{{"id":"req-{i:05d}","status":200}}') for i in range(1000)]
+    store, key = stored("\n".join(item.text for item in items), items)
+    found = retrieve(key, store=store, query="req-00421")
+    assert found.blocks[1] == '$[421]: {"id":"req-00421","status":200}'
+    assert found.matches >= 1
+
+
+def test_query_without_stored_items_searches_lines():
+    content = "\n".join(["ok"] * 50 + ["FAILED test_tax.py::test_compute_tax - AssertionError"] + ["ok"] * 50)
+    store, key = stored(content)
+    found = retrieve(key, store=store, query="test_compute_tax")
+    assert found.blocks[1].startswith("line 51: FAILED")
+
+
+def test_query_with_no_match_says_so_without_error():
+    store, key = stored("alpha\nbeta\n" * 100)
+    found = retrieve(key, store=store, query="zeta")
+    assert found.matches == 0 and "zeta" in found.blocks[0] and found.next_cursor is None
+
+
+def test_query_pages_through_many_matches():
+    items = [Item(f"line {i}", f"error: disk quota exceeded on volume {i} " + "pad " * 50) for i in range(400)]
+    store, key = stored("\n".join(item.text for item in items), items)
+    seen, cursor = [], None
+    while True:
+        found = retrieve(key, store=store, query="quota", cursor=cursor, page_tokens=2000)
+        seen.extend(found.blocks[1:])
+        cursor = found.next_cursor
+        if cursor is None:
+            break
+    assert len(seen) == 400 and len(set(seen)) == 400
+
+
+def test_unknown_malformed_and_expired_keys():
+    now = [1000.0]
+    store = MemoryStore(ttl_seconds=60, clock=lambda: now[0])
+    key = content_key("hello")
+    store.put(key, "hello", "text", [])
+    assert retrieve(key.upper(), store=store).blocks == ["hello"]
+    now[0] += 3600
+    with pytest.raises(UnknownKey, match=key):
+        retrieve(key, store=store)
+    with pytest.raises(UnknownKey):
+        retrieve("../../etc/passwd", store=store)
+
+
+def test_bad_cursor():
+    store, key = stored("content\n" * 10)
+    for cursor in ("abc", "-1", "999999"):
+        with pytest.raises(BadCursor):
+            retrieve(key, store=store, cursor=cursor)

@@ -1,0 +1,1 @@
+"""Upstream MCP connections, the compressing proxy and client registration (see DESIGN.md §5)."""
