@@ -122,30 +122,29 @@ def _rank(items: list[Item], query: str) -> list[int]:
     """Indices of the items that match ``query``, best first.
 
     An item containing the whole query verbatim always outranks one that only
-    shares words with it: ids and exact names are what agents ask for.
+    shares words with it: ids and exact names are what agents ask for. Items
+    with every query word come before items with only some, which count as
+    matches only when no item has them all.
     """
     needle = query.lower()
-    terms = set(_words(query))
-    words = [_words(item.text) for item in items]
-    exact = [i for i, item in enumerate(items) if needle in item.text.lower()]
-    candidates = [i for i, item_words in enumerate(words) if not terms.isdisjoint(item_words)]
-    if not candidates:
-        return exact
-    if len(items) > _BM25_CORPUS_LIMIT:
-        corpus_ids = sorted(set(candidates) | set(exact))
-    else:
-        corpus_ids = list(range(len(items)))
+    terms = sorted(set(_words(query))) or [needle]
+    lowered = [item.text.lower() for item in items]
+    exact = [i for i, text in enumerate(lowered) if needle in text]
+    matching = [i for i, text in enumerate(lowered) if all(term in text for term in terms)]
+    if not matching:
+        matching = [i for i, text in enumerate(lowered) if any(term in text for term in terms)]
+    candidates = sorted(set(exact) | set(matching))
+    if len(candidates) <= 1:
+        return candidates
+    # BM25 over the whole corpus gives honest term weights; past a size only over the candidates.
+    corpus_ids = list(range(len(items))) if len(items) <= _BM25_CORPUS_LIMIT else candidates
     from rank_bm25 import BM25Okapi  # imported on first query: numpy is slow to import
 
-    bm25 = BM25Okapi([words[i] or [""] for i in corpus_ids])
-    scores = bm25.get_scores(sorted(terms))
+    bm25 = BM25Okapi([_words(lowered[i]) or [""] for i in corpus_ids])
+    scores = bm25.get_scores(terms)
     score_of = {item_id: float(score) for item_id, score in zip(corpus_ids, scores)}
     exact_set = set(exact)
-    ranked = sorted(
-        set(candidates) | exact_set,
-        key=lambda i: (i not in exact_set, -score_of.get(i, 0.0), i),
-    )
-    return ranked
+    return sorted(candidates, key=lambda i: (i not in exact_set, -score_of.get(i, 0.0), i))
 
 
 def _search(key: str, kind: str, items: list[Item], query: str, offset: int, page_tokens: int) -> Retrieval:

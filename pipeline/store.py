@@ -162,6 +162,9 @@ class DiskStore:
         self.directory = Path(directory).expanduser()
         self.ttl_seconds = ttl_seconds
         self._warned: set[str] = set()
+        # The last original read, decompressed: paging through a 50 MB original
+        # would otherwise decompress all of it for every page.
+        self._recent: dict[str, StoredOriginal | list[Item]] = {}
         try:
             _private_directory(self.directory)
             self._cache = diskcache.Cache(
@@ -203,26 +206,53 @@ class DiskStore:
             self._warn_once("read", f"cannot read the store in {self.directory}: {exc}")
         return None
 
+    def _recall(self, name: str) -> StoredOriginal | list[Item] | None:
+        """The memo of ``name`` if the store still holds it (which also extends its life)."""
+        if name not in self._recent:
+            return None
+        try:
+            if self._cache.touch(name, expire=self.ttl_seconds):
+                return self._recent[name]
+        except (OSError, sqlite3.Error, diskcache.Timeout):
+            pass
+        del self._recent[name]
+        return None
+
+    def _remember(self, name: str, value: StoredOriginal | list[Item]) -> None:
+        self._recent = {k: v for k, v in self._recent.items() if k.split(":")[1] == name.split(":")[1]}
+        self._recent[name] = value
+
     def get(self, key: str) -> StoredOriginal | None:
+        recalled = self._recall(f"orig:{key}")
+        if isinstance(recalled, StoredOriginal):
+            self._cache.touch(f"items:{key}", expire=self.ttl_seconds)
+            return recalled
         data = self._read(f"orig:{key}")
         if not isinstance(data, bytes):
             return None
-        self._read(f"items:{key}")  # extends the items' life with the original's
+        self._cache.touch(f"items:{key}", expire=self.ttl_seconds)  # the items live as long as the original
         try:
-            return _unpack_content(key, data)
+            original = _unpack_content(key, data)
         except (zlib.error, UnicodeDecodeError) as exc:
             self._warn_once("corrupt", f"corrupt entry {key} in {self.directory}: {exc}")
             return None
+        self._remember(f"orig:{key}", original)
+        return original
 
     def items(self, key: str) -> list[Item] | None:
+        recalled = self._recall(f"items:{key}")
+        if isinstance(recalled, list):
+            return list(recalled)
         data = self._read(f"items:{key}")
         if not isinstance(data, bytes):
             return None
         try:
-            return _unpack_items(data)
+            items = _unpack_items(data)
         except (zlib.error, ValueError) as exc:
             self._warn_once("corrupt", f"corrupt items {key} in {self.directory}: {exc}")
             return None
+        self._remember(f"items:{key}", items)
+        return list(items)
 
     def incr(self, counter: str, delta: int = 1) -> None:
         try:
