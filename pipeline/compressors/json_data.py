@@ -20,6 +20,7 @@ from headroom_mcp.pipeline.compressors.json_select import category_field, select
 from headroom_mcp.pipeline.contract import Compressed, Context, Item
 
 _MIN_ROWS = 8
+_MIN_SCALARS = 100  # short lists of scalars (tags, files) read better in place
 _MIN_SHARE = 0.02  # an array smaller than this share of the document is left in place
 _MAX_DEPTH = 64
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -82,8 +83,9 @@ def _find_arrays(doc: Any, total_chars: int, ascii_only: bool) -> list[_Array]:
 
 def _row_like(values: list[Any]) -> bool:
     records = sum(isinstance(v, dict) for v in values)
-    containers = sum(isinstance(v, (dict, list)) for v in values)
-    return records >= len(values) * 0.5 or containers == 0
+    if records >= len(values) * 0.5:
+        return True
+    return len(values) >= _MIN_SCALARS and not any(isinstance(v, (dict, list)) for v in values)
 
 
 def _skeleton(doc: Any, arrays: list[_Array], depth: int = 0) -> Any:
