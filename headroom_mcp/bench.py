@@ -74,6 +74,19 @@ def cold_start_seconds(repeat: int = 3) -> float:
     return statistics.median(timings)
 
 
+def _scaled(cases: list[tuple[str, str]], factor: int = 20) -> list[tuple[str, str]]:
+    """The JSON arrays among ``cases`` repeated ``factor`` times, to show how time grows with size."""
+    scaled = []
+    for name, content in cases:
+        try:
+            rows = json.loads(content)
+        except ValueError:
+            continue
+        if isinstance(rows, list):
+            scaled.append((f"{name} x{factor}", json.dumps(rows * factor, indent=2)))
+    return scaled
+
+
 def run(paths: list[str], repeat: int = 5) -> int:
     """Print the benchmark table for ``paths``; returns a process exit code."""
     files = _files(paths)
@@ -85,8 +98,9 @@ def run(paths: list[str], repeat: int = 5) -> int:
     print(header)
     print("-" * len(header))
     total_before = total_after = 0
-    for path in files:
-        content = path.read_text(encoding="utf-8", errors="surrogateescape")
+    cases = [(path.name, path.read_text(encoding="utf-8", errors="surrogateescape")) for path in files]
+    cases += _scaled(cases)
+    for name, content in cases:
         result, seconds = _time_compress(content, repeat)
         before = count_tokens(content)
         after = count_tokens(result.text)
@@ -94,7 +108,7 @@ def run(paths: list[str], repeat: int = 5) -> int:
         total_after += after
         megabytes = len(content.encode("utf-8", "surrogateescape")) / 1e6
         print(
-            f"{path.name[:32]:<32} {result.kind:<6} {megabytes:>8.2f}M {before:>9} {after:>8} "
+            f"{name[:32]:<32} {result.kind:<6} {megabytes:>8.2f}M {before:>9} {after:>8} "
             f"{1 - after / before:>6.1%} {seconds * 1e3:>8.1f} {seconds * 1e3 / megabytes:>8.1f}"
         )
     print("-" * len(header))

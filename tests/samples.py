@@ -62,7 +62,11 @@ def api_results(
 def write_examples(directory: Path) -> None:
     """Write the committed example files."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "api_results.json").write_text(json.dumps(api_results(), indent=2) + "\n")
+    rows = api_results()
+    (directory / "api_results.json").write_text(json.dumps(rows, indent=2) + "\n")
+    page = {"data": {"items": api_results(300, error_field=True, seed=11)}, "total": 4812, "next_cursor": "c-300"}
+    (directory / "api_page_nested.json").write_text(json.dumps(page) + "\n")
+    (directory / "events.jsonl").write_text("".join(json.dumps(row) + "\n" for row in api_results(2000, 0.01, seed=3)))
 
 
 if __name__ == "__main__":
