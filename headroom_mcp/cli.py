@@ -111,7 +111,8 @@ def _compress(args: argparse.Namespace) -> int:
             print(f"headroom-mcp: unknown kind {args.kind!r}; known: {', '.join(router.kinds())}", file=sys.stderr)
             return 2
     result = api.compress_content(data, query=args.query, kind=args.kind, max_tokens=args.max_tokens)
-    _write(result.text)
+    # Pass-through output stays byte-identical; compressed output ends its last line.
+    _write(result.text + "\n" if result.compressed and not result.text.endswith("\n") else result.text)
     if result.compressed:
         saved = 1 - result.tokens_after / result.tokens_before
         summary = (
