@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from headroom_mcp import __version__
@@ -100,7 +101,7 @@ def _compress(args: argparse.Namespace) -> int:
     from headroom_mcp import api
 
     try:
-        data = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as exc:
         print(f"headroom-mcp: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1

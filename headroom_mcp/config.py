@@ -7,13 +7,14 @@ An invalid value is a :class:`ConfigError` naming the key and where it came from
 from __future__ import annotations
 
 import os
-import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from headroom_mcp.pipeline.paths import user_dir
 
 ENV_PREFIX = "HEADROOM_MCP_"
 CONFIG_ENV = "HEADROOM_MCP_CONFIG"
@@ -43,13 +44,7 @@ def default_config_path() -> Path:
     """``$HEADROOM_MCP_CONFIG``, else ``config.toml`` in the user config directory."""
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV]).expanduser()
-    if sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    elif sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
-    else:
-        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "headroom-mcp" / "config.toml"
+    return user_dir("config") / "config.toml"
 
 
 def load_settings(

@@ -9,7 +9,8 @@ Adding a content type is one module in ``compressors/`` plus one line in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
+from collections.abc import Callable
 
 
 @dataclass(frozen=True, slots=True)

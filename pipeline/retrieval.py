@@ -142,7 +142,7 @@ def _rank(items: list[Item], query: str) -> list[int]:
 
     bm25 = BM25Okapi([_words(lowered[i]) or [""] for i in corpus_ids])
     scores = bm25.get_scores(terms)
-    score_of = {item_id: float(score) for item_id, score in zip(corpus_ids, scores)}
+    score_of = {item_id: float(score) for item_id, score in zip(corpus_ids, scores, strict=True)}
     exact_set = set(exact)
     return sorted(candidates, key=lambda i: (i not in exact_set, -score_of.get(i, 0.0), i))
 

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import sqlite3
-import sys
 import threading
 import time
 import zlib
@@ -28,6 +27,7 @@ import diskcache
 from diskcache.core import MODE_PICKLE
 
 from headroom_mcp.pipeline.contract import Item
+from headroom_mcp.pipeline.paths import user_dir
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,7 @@ def default_store_dir() -> Path:
     """``$HEADROOM_MCP_CACHE_DIR``, else ``headroom-mcp/store`` in the user cache directory."""
     if os.environ.get("HEADROOM_MCP_CACHE_DIR"):
         return Path(os.environ["HEADROOM_MCP_CACHE_DIR"]).expanduser()
-    if sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    elif sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "headroom-mcp" / "store"
+    return user_dir("cache") / "store"
 
 
 def _pack_content(content: str, kind: str) -> bytes:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
-from pathlib import Path
 
 from conftest import EXAMPLES, headroom_command
 from headroom_mcp.pipeline.markers import find_keys

@@ -190,7 +190,7 @@ class JsonCompressor:
         if len(arrays) == 1:
             summary = summaries[0]
         else:
-            summary = "; ".join(f"{a.path}: {s}" for a, s in zip(arrays, summaries))
+            summary = "; ".join(f"{a.path}: {s}" for a, s in zip(arrays, summaries, strict=True))
         return Compressed("\n".join(lines), _clip(summary), "json:rows", _items(None, arrays, ascii_only))
 
 
