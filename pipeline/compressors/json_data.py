@@ -177,11 +177,14 @@ class JsonCompressor:
         room = max(tokens.chars(ctx.budget_tokens) - len(skeleton) - 200 * len(arrays) - 400, 0)
         lines = [skeleton] if skeleton else []
         summaries = []
+        items: list[Item] = []
         for array in arrays:
             columns = render.common_keys(array.rows)
             shown = [render.render_row(render.shorten(row), columns, ascii_only) for row in array.rows]
             costs = [len(text) + len(str(i)) + 4 for i, text in enumerate(shown)]
-            texts = [render.dumps(row, ascii_only).lower() for row in array.rows] if ctx.query else []
+            whole = [render.dumps(row, ascii_only) for row in array.rows]
+            items.extend(Item(f"{array.path}[{i}]", text) for i, text in enumerate(whole))
+            texts = [text.lower() for text in whole] if ctx.query else []
             share = max(int(room * array.chars / total_chars), costs[0] if costs else 0)
             selection = select_rows(array.rows, texts, costs, share, ctx.query)
             lines.append(render.header(array.path, len(array.rows), len(selection.kept), columns, ascii_only))
@@ -191,7 +194,7 @@ class JsonCompressor:
             summary = summaries[0]
         else:
             summary = "; ".join(f"{a.path}: {s}" for a, s in zip(arrays, summaries, strict=True))
-        return Compressed("\n".join(lines), _clip(summary), "json:rows", _items(None, arrays, ascii_only))
+        return Compressed("\n".join(lines), _clip(summary), "json:rows", items)
 
 
 def _needs_ascii(content: str) -> bool:
