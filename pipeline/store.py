@@ -1,12 +1,29 @@
 """Where originals live: a content-addressed store shared by every headroom-mcp process of a user.
 
-Two implementations of one small interface: :class:`DiskStore` (diskcache,
-the default) and :class:`MemoryStore` (a dict, for library users who want no
-disk and for tests that swap the store rather than patch it).
+One small interface, :class:`Store`, and two implementations:
 
-diskcache unpickles whatever is in its database (CVE-2025-69872), so the
-store keeps only bytes and ints and its :class:`SafeDisk` refuses any pickled
-row instead of loading it.
+- :class:`DiskStore` (the default): diskcache in a private (0700) directory,
+  size-bounded with least-recently-used eviction, entries that expire after a
+  week unless read again, safe to share between many processes.
+- :class:`MemoryStore`: a dict in this process, for library users who want no
+  disk and for tests that swap the store instead of patching it.
+
+Never unpickle. diskcache pickles any value that is not bytes, str, int or
+float, and unpickles whatever its SQLite database holds (CVE-2025-69872): a
+row planted in the database would run code in every process that reads it.
+:class:`SafeDisk` refuses to write anything but bytes, str and int, and
+refuses to read a pickled row (key or value); such a row is treated as
+missing, logged once per process, and removed.
+
+Layout of one stored original ``<key>`` in the disk store:
+
+- ``orig:<key>``: zlib of ``h1 <n>\\n`` + the kind's ``n`` UTF-8 bytes + the
+  content's UTF-8 bytes (lone surrogates kept with ``surrogatepass``);
+- ``items:<key>``: zlib of the JSON list ``[[position, text], ...]``.
+
+Both expire together and a read (``get`` or ``items``) extends both. Counters
+live in a second diskcache in ``<directory>/counters`` that never evicts, so
+a busy store's LRU cannot reset the statistics.
 """
 
 from __future__ import annotations
@@ -15,70 +32,82 @@ import json
 import logging
 import os
 import sqlite3
+import stat
+import sys
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import diskcache
-from diskcache.core import MODE_PICKLE
+from diskcache.core import MODE_PICKLE, UNKNOWN
 
 from headroom_mcp.pipeline.contract import Item
-from headroom_mcp.pipeline.paths import user_dir
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TTL_SECONDS = 7 * 24 * 3600
-DEFAULT_SIZE_LIMIT = 1 << 30
-COUNTERS = ("calls", "compressed", "tokens_before", "tokens_after", "retrievals")
-_ENCODING_ERRORS = "surrogatepass"  # lone surrogates are legal in JSON strings
+DEFAULT_TTL_SECONDS: float = 7 * 24 * 3600
+DEFAULT_SIZE_LIMIT: int = 1 << 30
+# How long a process waits for another one's SQLite write lock before giving up.
+SQLITE_TIMEOUT_SECONDS: float = 60.0
+# The counters every store reports, 0 until first counted.
+COUNTERS: tuple[str, ...] = ("calls", "compressed", "tokens_before", "tokens_after", "retrievals")
+
+_ERRORS = "surrogatepass"  # lone surrogates are legal in JSON strings, hence in MCP text
+_FORMAT = b"h1"  # version tag in front of every stored original
+_ZLIB_LEVEL = 6
+_CHUNK_CHARS = 1 << 20  # encode big originals piecewise: no full-size bytes copy
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_DB_ERRORS = (OSError, sqlite3.Error, diskcache.Timeout)
 
 
 class StoreError(Exception):
-    """The store cannot be written (a full disk, a read-only or broken directory)."""
+    """The store cannot be opened or written (a full disk, a broken database, a bad directory)."""
 
 
 class RefusedPickle(Exception):
-    """A row in the store's database is pickled; loading it could run code."""
+    """A row in the store's database is pickled; loading it could run code, so it is not loaded."""
 
 
 @dataclass(frozen=True, slots=True)
 class StoredOriginal:
-    """An original as it was handed to the pipeline."""
+    """An original exactly as it was handed to the pipeline, and the kind that compressed it."""
 
     key: str
     content: str
     kind: str
 
 
+@runtime_checkable
 class Store(Protocol):
     """Originals by content key, the items retrieval searches, and shared counters."""
 
     def put(self, key: str, content: str, kind: str, items: Sequence[Item]) -> None:
-        """Keep ``content`` (and its ``items``) under ``key``; an existing key just lives longer."""
+        """Keep ``content`` and its ``items`` under ``key``; an existing key only lives longer."""
         ...
 
     def get(self, key: str) -> StoredOriginal | None:
-        """The original under ``key``, or None if unknown, expired or refused; a hit extends its life."""
+        """The original under ``key``; None if unknown, expired or refused. A hit extends its life."""
         ...
 
     def items(self, key: str) -> list[Item] | None:
-        """The items stored with ``key`` (possibly empty), or None if unknown."""
+        """The items stored with ``key`` (possibly empty); None if unknown. A hit extends its life."""
         ...
 
     def incr(self, counter: str, delta: int = 1) -> None:
-        """Add ``delta`` to a shared counter."""
+        """Add ``delta`` to a counter shared by every user of the store."""
         ...
 
     def counters(self) -> dict[str, int]:
-        """Every known counter's value (0 when never counted)."""
+        """The known counters' values (0 when never counted)."""
         ...
 
     def size_bytes(self) -> int:
-        """Bytes the store takes."""
+        """Bytes the stored entries take."""
         ...
 
     def close(self) -> None:
@@ -87,64 +116,158 @@ class Store(Protocol):
 
 
 def default_store_dir() -> Path:
-    """``$HEADROOM_MCP_CACHE_DIR``, else ``headroom-mcp/store`` in the user cache directory."""
-    if os.environ.get("HEADROOM_MCP_CACHE_DIR"):
-        return Path(os.environ["HEADROOM_MCP_CACHE_DIR"]).expanduser()
-    return user_dir("cache") / "store"
+    """The store directory: ``$HEADROOM_MCP_CACHE_DIR`` if set, else ``headroom-mcp/store`` in the user cache.
+
+    The user cache is ``$XDG_CACHE_HOME`` (default ``~/.cache``) on Linux and
+    other Unixes, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows.
+    """
+    override = os.environ.get("HEADROOM_MCP_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    elif sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA")
+        base = Path(local) if local else Path.home() / "AppData" / "Local"
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        # The XDG spec says a relative path is invalid and must be ignored.
+        base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "headroom-mcp" / "store"
 
 
-def _pack_content(content: str, kind: str) -> bytes:
-    # kind first, then the original: one row, one read.
-    return zlib.compress(kind.encode() + b"\n" + content.encode("utf-8", _ENCODING_ERRORS), 6)
+# --- warnings, once per process ---------------------------------------------
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
 
 
-def _unpack_content(key: str, data: bytes) -> StoredOriginal:
-    kind, _, content = zlib.decompress(data).partition(b"\n")
-    return StoredOriginal(key, content.decode("utf-8", _ENCODING_ERRORS), kind.decode())
+def _warn_once(topic: str, message: str, *args: object) -> None:
+    """Log a warning the first time ``topic`` comes up in this process; later ones at debug level."""
+    with _warned_lock:
+        first = topic not in _warned
+        _warned.add(topic)
+    log.log(logging.WARNING if first else logging.DEBUG, message, *args)
+
+
+# --- encoding -----------------------------------------------------------------
+
+
+def _pack_original(content: str, kind: str) -> bytes:
+    kind_bytes = kind.encode("utf-8", _ERRORS)
+    packer = zlib.compressobj(_ZLIB_LEVEL)
+    parts = [packer.compress(b"%s %d\n%s" % (_FORMAT, len(kind_bytes), kind_bytes))]
+    for start in range(0, len(content), _CHUNK_CHARS):
+        # Cutting between two surrogates is harmless: surrogatepass encodes each on its own.
+        parts.append(packer.compress(content[start : start + _CHUNK_CHARS].encode("utf-8", _ERRORS)))
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+def _unpack_original(key: str, data: bytes) -> StoredOriginal:
+    """Raises ``zlib.error`` or ``ValueError`` when ``data`` is not a stored original."""
+    raw = zlib.decompress(data)
+    end = raw.find(b"\n", 0, 64)
+    tag, _, length = raw[: max(end, 0)].partition(b" ")
+    if end < 0 or tag != _FORMAT or not length.isdigit():
+        raise ValueError("not a stored original (unknown header)")
+    kind_end = end + 1 + int(length)
+    if kind_end > len(raw):
+        raise ValueError("not a stored original (truncated)")
+    kind = raw[end + 1 : kind_end].decode("utf-8", _ERRORS)
+    content = str(memoryview(raw)[kind_end:], "utf-8", _ERRORS)
+    return StoredOriginal(key, content, kind)
 
 
 def _pack_items(items: Sequence[Item]) -> bytes:
     pairs = [[item.position, item.text] for item in items]
-    return zlib.compress(json.dumps(pairs, ensure_ascii=False).encode("utf-8", _ENCODING_ERRORS), 6)
+    text = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(text.encode("utf-8", _ERRORS), _ZLIB_LEVEL)
 
 
 def _unpack_items(data: bytes) -> list[Item]:
-    pairs = json.loads(zlib.decompress(data).decode("utf-8", _ENCODING_ERRORS))
+    """Raises ``zlib.error`` or ``ValueError`` when ``data`` is not a stored item list."""
+    pairs = json.loads(zlib.decompress(data).decode("utf-8", _ERRORS))
+    if not isinstance(pairs, list) or not all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair) for pair in pairs
+    ):
+        raise ValueError("not a stored item list")
     return [Item(position, text) for position, text in pairs]
 
 
+# --- the diskcache side -----------------------------------------------------------
+
+
+def _plain(value: object) -> bool:
+    """True for what diskcache stores without pickling and this store allows: bytes, str, 64-bit int."""
+    kind = type(value)
+    return kind is bytes or kind is str or (kind is int and _INT64_MIN <= value <= _INT64_MAX)  # type: ignore[operator]
+
+
 class SafeDisk(diskcache.Disk):
-    """A diskcache ``Disk`` that never pickles on write and never unpickles on read."""
+    """A diskcache ``Disk`` that never pickles on write and never unpickles on read.
+
+    Writing anything but bytes, str or a 64-bit int (as key or value) raises
+    ``TypeError``. Reading a pickled key or value raises :class:`RefusedPickle`
+    before ``pickle`` is touched.
+    """
 
     def put(self, key: Any) -> tuple[Any, bool]:
-        if type(key) not in (str, bytes, int):
-            raise TypeError(f"store keys must be str, bytes or int, not {type(key).__name__}")
+        if not _plain(key):
+            raise TypeError(f"store keys must be bytes, str or a 64-bit int, not {type(key).__name__}")
         return super().put(key)
 
     def get(self, key: Any, raw: bool) -> Any:
         if not raw:
-            raise RefusedPickle("pickled key")
+            raise RefusedPickle("a pickled key")
         return super().get(key, raw)
 
-    def store(self, value: Any, read: bool, key: Any = diskcache.core.UNKNOWN) -> Any:
-        if type(value) not in (bytes, str, int) or read:
-            raise TypeError(f"store values must be bytes, str or int, not {type(value).__name__}")
+    def store(self, value: Any, read: bool, key: Any = UNKNOWN) -> Any:
+        if read or not _plain(value):
+            kind = "a file object" if read else type(value).__name__
+            raise TypeError(f"store values must be bytes, str or a 64-bit int, not {kind}")
         return super().store(value, read, key)
 
     def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
         if mode == MODE_PICKLE:
-            raise RefusedPickle("pickled value")
+            raise RefusedPickle("a pickled value")
         return super().fetch(mode, filename, value, read)
 
 
-def _private_directory(directory: Path) -> Path:
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)  # mkdir's mode is masked by umask, and the directory may pre-exist
-    return directory
+def _private_directory(directory: Path) -> None:
+    """Create ``directory`` (and missing parents) as 0700 whatever the umask; tighten it if wider."""
+    missing = []
+    path = directory
+    while not path.exists() and not path.is_symlink() and path.parent != path:
+        missing.append(path)
+        path = path.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:  # another process made it first
+            continue
+        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+    if not directory.is_dir():
+        raise NotADirectoryError(f"not a directory: {directory}")
+    if stat.S_IMODE(directory.stat().st_mode) != 0o700:
+        os.chmod(directory, 0o700)
+
+
+def _open_cache(directory: Path, **settings: Any) -> diskcache.Cache:
+    return diskcache.Cache(str(directory), disk=SafeDisk, timeout=SQLITE_TIMEOUT_SECONDS, **settings)
+
+
+def _names(key: str) -> tuple[str, str]:
+    return f"orig:{key}", f"items:{key}"
 
 
 class DiskStore:
-    """The default store: diskcache in a 0700 directory, size-bounded with LRU eviction."""
+    """The default store: diskcache in a 0700 directory, size-bounded with LRU eviction.
+
+    ``size_limit`` bounds the bytes stored (diskcache's ``volume()``; it may
+    overshoot by about one entry before eviction catches up); ``ttl_seconds``
+    is how long an entry lives after it was stored or last read.
+    """
 
     def __init__(
         self,
@@ -152,24 +275,27 @@ class DiskStore:
         *,
         size_limit: int = DEFAULT_SIZE_LIMIT,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
-    ):
+    ) -> None:
         self.directory = Path(directory).expanduser()
-        self.ttl_seconds = ttl_seconds
-        self._warned: set[str] = set()
-        # The last original read, decompressed: paging through a 50 MB original
-        # would otherwise decompress all of it for every page.
-        self._recent: dict[str, StoredOriginal | list[Item]] = {}
+        self.size_limit = size_limit
+        self.ttl_seconds = float(ttl_seconds)
+        self._lock = threading.Lock()
+        # The last original (and items) read, decoded: paging through a 50 MB
+        # original would otherwise decompress all of it for every page. Content
+        # addressing makes it exact; each hit still checks the store has the key.
+        self._memo: tuple[str, StoredOriginal | None, list[Item] | None] | None = None
+        self._counter_cache: diskcache.Cache | None = None
+        self._counted: set[str] = set(COUNTERS)
         try:
             _private_directory(self.directory)
-            self._cache = diskcache.Cache(
-                str(self.directory),
-                disk=SafeDisk,
-                timeout=60,
-                size_limit=size_limit,
-                eviction_policy="least-recently-used",
+            self._cache = _open_cache(
+                self.directory, size_limit=size_limit, eviction_policy="least-recently-used"
             )
-        except (OSError, sqlite3.Error) as exc:
+        except _DB_ERRORS as exc:
             raise StoreError(f"cannot open the store in {self.directory}: {exc}") from exc
+
+    def __repr__(self) -> str:
+        return f"DiskStore({str(self.directory)!r}, size_limit={self.size_limit}, ttl_seconds={self.ttl_seconds})"
 
     def __enter__(self) -> DiskStore:
         return self
@@ -177,111 +303,179 @@ class DiskStore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    # originals
+
     def put(self, key: str, content: str, kind: str, items: Sequence[Item]) -> None:
+        orig, listed = _names(key)
+        ttl = self.ttl_seconds
         try:
-            # Content-addressed: an existing key holds the same bytes, so only its life is extended.
-            if self._cache.touch(f"orig:{key}", expire=self.ttl_seconds):
-                self._cache.touch(f"items:{key}", expire=self.ttl_seconds)
+            # Content-addressed: a key already there holds the same content, so it only lives longer.
+            with self._cache.transact():
+                has_orig = self._cache.touch(orig, expire=ttl)
+                has_items = self._cache.touch(listed, expire=ttl)
+            if has_orig and has_items:
                 return
-            self._cache.set(f"items:{key}", _pack_items(items), expire=self.ttl_seconds)
-            self._cache.set(f"orig:{key}", _pack_content(content, kind), expire=self.ttl_seconds)
-        except (OSError, sqlite3.Error, diskcache.Timeout) as exc:
-            raise StoreError(f"cannot write to the store in {self.directory}: {exc}") from exc
-
-    def _read(self, name: str) -> bytes | None:
-        try:
-            value = self._cache.get(name)
-            if value is not None:
-                self._cache.touch(name, expire=self.ttl_seconds)
-            return value
-        except RefusedPickle as exc:
-            self._warn_once("pickle", f"refused a pickled row in {self.directory} ({exc}); treated as missing")
-        except (OSError, sqlite3.Error, diskcache.Timeout, zlib.error) as exc:
-            self._warn_once("read", f"cannot read the store in {self.directory}: {exc}")
-        return None
-
-    def _recall(self, name: str) -> StoredOriginal | list[Item] | None:
-        """The memo of ``name`` if the store still holds it (which also extends its life)."""
-        if name not in self._recent:
-            return None
-        try:
-            if self._cache.touch(name, expire=self.ttl_seconds):
-                return self._recent[name]
-        except (OSError, sqlite3.Error, diskcache.Timeout):
-            pass
-        del self._recent[name]
-        return None
-
-    def _remember(self, name: str, value: StoredOriginal | list[Item]) -> None:
-        self._recent = {k: v for k, v in self._recent.items() if k.split(":")[1] == name.split(":")[1]}
-        self._recent[name] = value
+            # Compress outside the transaction: other processes keep writing meanwhile.
+            packed_items = None if has_items else _pack_items(items)
+            packed_orig = None if has_orig else _pack_original(content, kind)
+            with self._cache.transact():
+                # Items first: whoever sees the original also finds its items.
+                if packed_items is not None:
+                    self._cache.set(listed, packed_items, expire=ttl)
+                if packed_orig is not None:
+                    self._cache.set(orig, packed_orig, expire=ttl)
+        except _DB_ERRORS as exc:
+            raise StoreError(f"cannot write {key} to the store in {self.directory}: {exc}") from exc
 
     def get(self, key: str) -> StoredOriginal | None:
-        recalled = self._recall(f"orig:{key}")
-        if isinstance(recalled, StoredOriginal):
-            self._cache.touch(f"items:{key}", expire=self.ttl_seconds)
-            return recalled
-        data = self._read(f"orig:{key}")
-        if not isinstance(data, bytes):
-            return None
-        self._cache.touch(f"items:{key}", expire=self.ttl_seconds)  # the items live as long as the original
-        try:
-            original = _unpack_content(key, data)
-        except (zlib.error, UnicodeDecodeError) as exc:
-            self._warn_once("corrupt", f"corrupt entry {key} in {self.directory}: {exc}")
-            return None
-        self._remember(f"orig:{key}", original)
-        return original
+        found = self._load(key, 1)
+        return found if isinstance(found, StoredOriginal) else None
 
     def items(self, key: str) -> list[Item] | None:
-        recalled = self._recall(f"items:{key}")
-        if isinstance(recalled, list):
-            return list(recalled)
-        data = self._read(f"items:{key}")
-        if not isinstance(data, bytes):
-            return None
+        found = self._load(key, 2)
+        return list(found) if isinstance(found, list) else None
+
+    def _load(self, key: str, which: int) -> StoredOriginal | list[Item] | None:
+        """Read the original (``which`` 1) or the items (2) of ``key``, extending both entries' life."""
+        name = _names(key)[which - 1]
+        with self._lock:
+            memo = self._memo[which] if self._memo is not None and self._memo[0] == key else None
         try:
-            items = _unpack_items(data)
-        except (zlib.error, ValueError) as exc:
-            self._warn_once("corrupt", f"corrupt items {key} in {self.directory}: {exc}")
+            with self._cache.transact():
+                # A memo hit still asks the store (as a cheap file handle) so that an
+                # evicted or expired key is gone here too, and its LRU time is renewed.
+                data = self._cache.get(name, read=memo is not None)
+                if data is not None:
+                    for entry in _names(key):
+                        self._cache.touch(entry, expire=self.ttl_seconds)
+        except RefusedPickle as exc:
+            _warn_once("pickle", "refused %s under %s in the store %s; treated as missing and removed", exc, name, self.directory)
+            self._discard(name)
             return None
-        self._remember(f"items:{key}", items)
-        return list(items)
+        except _DB_ERRORS as exc:
+            _warn_once("read", "cannot read the store in %s: %s", self.directory, exc)
+            return None
+        if data is None:
+            if memo is not None:
+                with self._lock:
+                    if self._memo is not None and self._memo[0] == key:
+                        self._memo = None
+            return None
+        if memo is not None:
+            if hasattr(data, "close"):
+                data.close()
+            return memo
+        try:
+            found: StoredOriginal | list[Item] = (
+                _unpack_original(key, data) if which == 1 else _unpack_items(data)
+            )
+        except (zlib.error, ValueError) as exc:
+            _warn_once("corrupt", "corrupt entry %s in the store %s (%s); removed", name, self.directory, exc)
+            self._discard(name)
+            return None
+        with self._lock:
+            if self._memo is None or self._memo[0] != key:
+                self._memo = (key, None, None)
+            self._memo = (key, found, self._memo[2]) if which == 1 else (key, self._memo[1], found)
+        return found
+
+    def _discard(self, name: str) -> None:
+        """Remove a refused or corrupt row (deleting never reads the value) so a new put can replace it."""
+        try:
+            self._cache.delete(name)
+        except _DB_ERRORS as exc:
+            _warn_once("read", "cannot read the store in %s: %s", self.directory, exc)
+
+    # counters
+
+    def _counters(self) -> diskcache.Cache:
+        with self._lock:
+            if self._counter_cache is None:
+                directory = self.directory / "counters"
+                _private_directory(directory)
+                self._counter_cache = _open_cache(directory, eviction_policy="none")
+            return self._counter_cache
 
     def incr(self, counter: str, delta: int = 1) -> None:
+        if type(delta) is not int:
+            raise TypeError(f"counter deltas are ints, not {type(delta).__name__}")
         try:
-            self._cache.incr(f"counter:{counter}", delta)
-        except (OSError, sqlite3.Error, diskcache.Timeout) as exc:
-            self._warn_once("counter", f"cannot update counters in {self.directory}: {exc}")
+            self._counters().incr(counter, delta)
+        except (*_DB_ERRORS, TypeError, OverflowError) as exc:  # TypeError: a row that is no int
+            _warn_once("counters", "cannot update the counters in %s: %s", self.directory, exc)
+            return
+        self._counted.add(counter)
 
     def counters(self) -> dict[str, int]:
-        values = {}
-        for name in COUNTERS:
-            value = self._read(f"counter:{name}")
-            values[name] = value if isinstance(value, int) else 0
+        values = dict.fromkeys([*COUNTERS, *sorted(self._counted.difference(COUNTERS))], 0)
+        try:
+            cache = self._counters()
+            for name in values:
+                try:
+                    value = cache.get(name)
+                except RefusedPickle as exc:
+                    _warn_once("pickle", "refused %s under counter %s in %s", exc, name, self.directory)
+                    continue
+                values[name] = value if type(value) is int else 0
+        except _DB_ERRORS as exc:
+            _warn_once("counters", "cannot read the counters in %s: %s", self.directory, exc)
         return values
 
+    # the rest
+
     def size_bytes(self) -> int:
-        return int(self._cache.volume())
+        try:
+            return int(self._cache.volume())
+        except _DB_ERRORS as exc:
+            _warn_once("read", "cannot read the store in %s: %s", self.directory, exc)
+            return 0
 
     def close(self) -> None:
+        with self._lock:
+            self._memo = None
+            counter_cache, self._counter_cache = self._counter_cache, None
         self._cache.close()
+        if counter_cache is not None:
+            counter_cache.close()
 
-    def _warn_once(self, kind: str, message: str) -> None:
-        if kind not in self._warned:
-            self._warned.add(kind)
-            log.warning("%s", message)
+
+# --- in memory ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Held:
+    expires: float
+    original: StoredOriginal
+    items: tuple[Item, ...]
+    size: int
 
 
 class MemoryStore:
-    """A store in this process's memory, with the same expiry rules as the disk store."""
+    """A store in this process's memory with the disk store's rules: expiry, LRU bound, exact content.
 
-    def __init__(self, *, ttl_seconds: float = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.time):
-        self.ttl_seconds = ttl_seconds
+    ``clock`` gives the time in seconds (injectable so tests need not sleep).
+    ``size_limit`` bounds the memory the originals and items take; the least
+    recently used go first (the newest entry always stays).
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        clock: Callable[[], float] = time.time,
+        size_limit: int = DEFAULT_SIZE_LIMIT,
+    ) -> None:
+        self.ttl_seconds = float(ttl_seconds)
+        self.size_limit = size_limit
         self._clock = clock
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[float, StoredOriginal, list[Item]]] = {}
-        self._counters: dict[str, int] = {}
+        # Least recently used first; with one ttl that is also the soonest to expire.
+        self._held: OrderedDict[str, _Held] = OrderedDict()
+        self._bytes = 0
+        self._counts: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(entries={len(self._held)}, ttl_seconds={self.ttl_seconds})"
 
     def __enter__(self) -> MemoryStore:
         return self
@@ -291,41 +485,68 @@ class MemoryStore:
 
     def put(self, key: str, content: str, kind: str, items: Sequence[Item]) -> None:
         with self._lock:
-            existing = self._live(key)
-            original, kept = existing if existing else (StoredOriginal(key, content, kind), list(items))
-            self._entries[key] = (self._clock() + self.ttl_seconds, original, kept)
-
-    def _live(self, key: str) -> tuple[StoredOriginal, list[Item]] | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] <= self._clock():
-            self._entries.pop(key, None)
-            return None
-        return entry[1], entry[2]
+            now = self._clock()
+            self._drop_expired(now)
+            if self._live(key, now) is None:
+                kept = tuple(items)
+                size = sys.getsizeof(content) + sum(
+                    sys.getsizeof(item.position) + sys.getsizeof(item.text) for item in kept
+                )
+                self._held[key] = _Held(0.0, StoredOriginal(key, content, kind), kept, size)
+                self._bytes += size
+            self._renew(key, now)
+            while self._bytes > self.size_limit and len(self._held) > 1:
+                self._bytes -= self._held.popitem(last=False)[1].size
 
     def get(self, key: str) -> StoredOriginal | None:
         with self._lock:
-            live = self._live(key)
-            if live is None:
+            now = self._clock()
+            held = self._live(key, now)
+            if held is None:
                 return None
-            self._entries[key] = (self._clock() + self.ttl_seconds, *live)
-            return live[0]
+            self._renew(key, now)
+            return held.original
 
     def items(self, key: str) -> list[Item] | None:
         with self._lock:
-            live = self._live(key)
-            return list(live[1]) if live else None
+            now = self._clock()
+            held = self._live(key, now)
+            if held is None:
+                return None
+            self._renew(key, now)
+            return list(held.items)
+
+    def _live(self, key: str, now: float) -> _Held | None:
+        held = self._held.get(key)
+        if held is not None and held.expires <= now:
+            self._bytes -= self._held.pop(key).size
+            return None
+        return held
+
+    def _renew(self, key: str, now: float) -> None:
+        self._held[key].expires = now + self.ttl_seconds
+        self._held.move_to_end(key)
+
+    def _drop_expired(self, now: float) -> None:
+        while self._held:
+            key, held = next(iter(self._held.items()))
+            if held.expires > now:
+                return
+            self._bytes -= self._held.pop(key).size
 
     def incr(self, counter: str, delta: int = 1) -> None:
+        if type(delta) is not int:
+            raise TypeError(f"counter deltas are ints, not {type(delta).__name__}")
         with self._lock:
-            self._counters[counter] = self._counters.get(counter, 0) + delta
+            self._counts[counter] = self._counts.get(counter, 0) + delta
 
     def counters(self) -> dict[str, int]:
         with self._lock:
-            return {name: self._counters.get(name, 0) for name in COUNTERS}
+            return {**dict.fromkeys(COUNTERS, 0), **self._counts}
 
     def size_bytes(self) -> int:
         with self._lock:
-            return sum(len(entry[1].content) for entry in self._entries.values())
+            return self._bytes
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Nothing to release; the entries stay readable."""

@@ -154,3 +154,13 @@ def test_bad_input_never_raises(text):
 def test_same_input_gives_identical_output():
     text = json.dumps(api_results(), indent=2)
     assert compress(text, query="payments") == compress(text, query="payments")
+
+
+def test_rows_given_as_arrays_keep_their_failures():
+    header = [["id", "status", "latency_ms"]]
+    rows = [[f"job-{i}", "passed", 100 + i % 7] for i in range(3000)]
+    rows[1777] = ["job-1777", "failed: OOM killed", 104]
+    result = compress(json.dumps(header + rows))
+    assert "job-1777" in result.text and "OOM killed" in result.text
+    assert '[0] ["id","status","latency_ms"]' in result.text
+    assert count_tokens(result.text) < count_tokens(json.dumps(rows)) * 0.2

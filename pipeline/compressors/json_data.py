@@ -83,7 +83,7 @@ def _find_arrays(doc: Any, total_chars: int, ascii_only: bool) -> list[_Array]:
 
 def _row_like(values: list[Any]) -> bool:
     records = sum(isinstance(v, dict) for v in values)
-    if records >= len(values) * 0.5:
+    if records >= len(values) * 0.5 or all(isinstance(v, list) for v in values):
         return True
     return len(values) >= _MIN_SCALARS and not any(isinstance(v, (dict, list)) for v in values)
 

@@ -37,13 +37,18 @@ class Selection:
     dropped_failures: int = 0
 
 
-def _scalars(row: Any) -> dict[str, Any]:
-    """The record's top-level scalar fields (a scalar row is one field, ``value``)."""
+def _fields(row: Any) -> dict[str, Any]:
+    """The record's fields: keys of an object, positions of a table row, or ``value`` for a scalar."""
     if isinstance(row, dict):
-        return {k: v for k, v in row.items() if v is None or isinstance(v, (str, int, float, bool))}
-    if row is None or isinstance(row, (str, int, float, bool)):
-        return {"value": row}
-    return {}
+        return row
+    if isinstance(row, list):
+        return {str(i): v for i, v in enumerate(row)}
+    return {"value": row}
+
+
+def _scalars(row: Any) -> dict[str, Any]:
+    """The record's scalar fields."""
+    return {k: v for k, v in _fields(row).items() if v is None or isinstance(v, (str, int, float, bool))}
 
 
 def _strings(value: Any, depth: int = 0) -> list[str]:
@@ -67,18 +72,14 @@ def _failure_rows(rows: Sequence[Any]) -> dict[int, str]:
     """Rows whose values signal a failure that is rare in its field."""
     n = len(rows)
     flagged: dict[int, str] = {}
-    keys = dict.fromkeys(key for row in rows if isinstance(row, dict) for key in row)
-    for key in keys:
-        values = [row.get(key) if isinstance(row, dict) else None for row in rows]
+    records = [_fields(row) for row in rows]
+    for key in dict.fromkeys(key for record in records for key in record):
+        values = [record.get(key) for record in records]
         column = _Column(values)
         hits = [i for i, v in enumerate(values) if column.is_failure(v)]
         if hits and len(hits) <= max(1, n * _MAX_RARE_SHARE):
             for i in hits:
                 flagged.setdefault(i, f"failure in {key}")
-    if not keys:  # an array of scalars
-        hits = [i for i, v in enumerate(rows) if isinstance(v, str) and _FAILURE_RE.search(v)]
-        if len(hits) <= max(1, n * _MAX_RARE_SHARE):
-            flagged.update({i: "failure" for i in hits})
     return flagged
 
 
