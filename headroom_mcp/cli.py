@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("serve", help="run the MCP server (headroom_compress, headroom_retrieve, headroom_stats) on stdio")
 
+    wrap = commands.add_parser("wrap", help="wrap an MCP server: its tools, compressed, plus headroom_retrieve")
+    wrap.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for an upstream answer")
+    wrap.add_argument("upstream", nargs=argparse.REMAINDER, help="-- CMD ARGS... of the upstream server")
+
     compress = commands.add_parser("compress", help="compress a file or stdin to stdout")
     compress.add_argument("file", nargs="?", default="-", help="file to compress, or - for stdin (default)")
     compress.add_argument("--query", "-q", help="what you are looking for; steers what is kept")
@@ -70,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from headroom_mcp import api
 
     api.configure(settings)
-    command = {"serve": _serve, "compress": _compress, "retrieve": _retrieve, "stats": _stats, "bench": _bench}
+    command = {"serve": _serve, "wrap": _wrap, "compress": _compress, "retrieve": _retrieve, "stats": _stats, "bench": _bench}
     try:
         return command[args.command](args)
     except KeyboardInterrupt:
@@ -85,6 +89,24 @@ def _serve(args: argparse.Namespace) -> int:
     from headroom_mcp.server import serve_stdio
 
     anyio.run(serve_stdio)
+    return 0
+
+
+def _wrap(args: argparse.Namespace) -> int:
+    import anyio
+
+    from headroom_mcp.wrappers.serve import wrap_stdio
+    from headroom_mcp.wrappers.upstream import UpstreamCommand, UpstreamError
+
+    argv = args.upstream[1:] if args.upstream[:1] == ["--"] else args.upstream
+    if not argv:
+        print("headroom-mcp: wrap needs the upstream command after --", file=sys.stderr)
+        return 2
+    try:
+        anyio.run(lambda: wrap_stdio(UpstreamCommand(argv), call_timeout=args.timeout))
+    except UpstreamError as exc:
+        print(f"headroom-mcp: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,0 +1,109 @@
+"""The compressing pass-through: a server that looks like the upstream, plus ``headroom_retrieve``.
+
+Handlers are registered only for what the upstream offers, so the client
+sees the upstream's capabilities. Each request is forwarded with fresh
+params (copying the client's params would carry its ``_meta`` envelope,
+which older upstreams reject). Upstream failures come back as ``isError``
+results or readable JSON-RPC errors, never as a hung session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mcp_types as types
+from mcp import Client
+from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
+
+from headroom_mcp import api, tools
+from headroom_mcp.wrappers.results import Compress, compress_resource, compress_tool_result
+from headroom_mcp.wrappers.upstream import Upstream, UpstreamError
+
+
+def _paged(params: types.PaginatedRequestParams | None) -> types.PaginatedRequestParams:
+    return types.PaginatedRequestParams(cursor=params.cursor if params else None)
+
+
+def _error(exc: UpstreamError | MCPError) -> MCPError:
+    if isinstance(exc, MCPError):
+        return exc
+    return MCPError(code=types.INTERNAL_ERROR, message=str(exc))
+
+
+def build_proxy(upstream: Upstream, connected: Client, compress: Compress = api.compress_content) -> Server:
+    """A server mirroring ``connected`` (the upstream's first connection), forwarding to ``upstream``."""
+    capabilities = connected.server_capabilities
+    info = connected.server_info
+    handlers: dict[str, Any] = {}
+
+    async def forward(operation, what: str):
+        try:
+            return await upstream.call(operation, what)
+        except UpstreamError as exc:
+            raise _error(exc) from None
+
+    if capabilities.tools is not None:
+
+        async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+            page = _paged(params)
+            result = await forward(lambda c: c.session.list_tools(params=page), "tools/list")
+            if result.next_cursor is None:
+                result = result.model_copy(update={"tools": [*result.tools, tools.RETRIEVE_TOOL]})
+            return result
+
+        async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+            if params.name == tools.RETRIEVE:
+                return await tools.answer(params.name, params.arguments, {tools.RETRIEVE: tools.call_retrieve})
+            name, arguments = params.name, dict(params.arguments or {})
+            try:
+                result = await upstream.call(lambda c: c.session.call_tool(name, arguments), f"tools/call {name}")
+            except UpstreamError as exc:
+                return tools.error_result(str(exc))
+            except MCPError as exc:
+                return tools.error_result(f"upstream error calling {name}: {exc}")
+            return await compress_tool_result(result, name, arguments, compress)
+
+        handlers.update(on_list_tools=list_tools, on_call_tool=call_tool)
+
+    if capabilities.resources is not None:
+
+        async def list_resources(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListResourcesResult:
+            page = _paged(params)
+            return await forward(lambda c: c.session.list_resources(params=page), "resources/list")
+
+        async def list_templates(
+            ctx: Any, params: types.PaginatedRequestParams | None
+        ) -> types.ListResourceTemplatesResult:
+            page = _paged(params)
+            return await forward(lambda c: c.session.list_resource_templates(params=page), "resources/templates/list")
+
+        async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+            uri = str(params.uri)
+            result = await forward(lambda c: c.session.read_resource(uri), "resources/read")
+            return await compress_resource(result, uri, compress)
+
+        handlers.update(
+            on_list_resources=list_resources,
+            on_list_resource_templates=list_templates,
+            on_read_resource=read_resource,
+        )
+
+    if capabilities.prompts is not None:
+
+        async def list_prompts(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
+            page = _paged(params)
+            return await forward(lambda c: c.session.list_prompts(params=page), "prompts/list")
+
+        async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+            name, arguments = params.name, dict(params.arguments or {})
+            return await forward(lambda c: c.session.get_prompt(name, arguments), "prompts/get")
+
+        handlers.update(on_list_prompts=list_prompts, on_get_prompt=get_prompt)
+
+    return Server(
+        info.name if info else "upstream",
+        version=info.version if info else "",
+        instructions=connected.instructions,
+        **handlers,
+    )
