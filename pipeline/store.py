@@ -59,7 +59,7 @@ COUNTERS: tuple[str, ...] = ("calls", "compressed", "tokens_before", "tokens_aft
 
 _ERRORS = "surrogatepass"  # lone surrogates are legal in JSON strings, hence in MCP text
 _FORMAT = b"h1"  # version tag in front of every stored original
-_ZLIB_LEVEL = 6
+_ZLIB_LEVEL = 1  # ~3x faster than 6 on big outputs, ~20% larger; put is on the compression hot path
 _CHUNK_CHARS = 1 << 20  # encode big originals piecewise: no full-size bytes copy
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _DB_ERRORS = (OSError, sqlite3.Error, diskcache.Timeout)
@@ -289,7 +289,7 @@ class DiskStore:
         try:
             _private_directory(self.directory)
             self._cache = _open_cache(
-                self.directory, size_limit=size_limit, eviction_policy="least-recently-stored"
+                self.directory, size_limit=size_limit, eviction_policy="least-recently-used"
             )
         except _DB_ERRORS as exc:
             raise StoreError(f"cannot open the store in {self.directory}: {exc}") from exc

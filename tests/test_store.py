@@ -182,9 +182,14 @@ def test_directory_is_private_whatever_the_umask(tmp_path):
         existing.mkdir(mode=0o755)
         os.chmod(existing, 0o755)
         DiskStore(existing).close()
+        # An umask that takes the owner's bits: mkdir alone would make these 0500. (Only the
+        # directories: a whole store under this umask would get a read-only database file.)
+        os.umask(0o277)
+        strict = tmp_path / "strict" / "store"
+        store_module._private_directory(strict)
     finally:
         os.umask(old)
-    for directory in (fresh, fresh.parent, fresh.parent.parent, existing):
+    for directory in (fresh, fresh.parent, fresh.parent.parent, existing, strict, strict.parent):
         assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
     assert stat.S_IMODE(tmp_path.stat().st_mode) == parent_mode  # parents that existed are left alone
 
@@ -272,8 +277,8 @@ def test_the_disk_stores_only_bytes_str_and_int(tmp_path):
     for value in ({"a": 1}, [1, 2], (1,), 1.5, None, True, 1 << 64, object()):
         with pytest.raises(TypeError):
             disk.store(value, False)
-    with pytest.raises(TypeError):
-        disk.store(open(__file__, "rb"), True)
+    with open(__file__, "rb") as readable, pytest.raises(TypeError):
+        disk.store(readable, True)
     for key in (("tuple", "key"), 1.5, None, 1 << 64):
         with pytest.raises(TypeError):
             disk.put(key)
@@ -367,16 +372,15 @@ def test_a_broken_database_gives_none_on_read_and_store_error_on_write(tmp_path,
 def _writer(directory: str, worker: int, count: int, barrier) -> None:
     with DiskStore(directory) as shared:
         barrier.wait(60)  # start together, so the writes really interleave
-        seen = 0
         for i in range(count):
             shared.put(f"{worker:08x}{i:08x}", f"worker {worker} entry {i} " * 40, "text", [Item(str(i), str(worker))])
             shared.incr("calls")
-            other = shared.get(f"{1 - worker:08x}{i:08x}")
-            if other is not None:
-                assert other.content == f"worker {1 - worker} entry {i} " * 40
-                seen += 1
-        if seen == 0:
-            raise AssertionError("never saw the other process's entries")
+            for j in (i, i // 2):  # the other's newest entries (maybe not written yet) and older ones
+                other = shared.get(f"{1 - worker:08x}{j:08x}")
+                assert other is None or other.content == f"worker {1 - worker} entry {j} " * 40
+        barrier.wait(60)  # both done: each sees all of the other's entries
+        for i in range(count):
+            assert shared.get(f"{1 - worker:08x}{i:08x}").content == f"worker {1 - worker} entry {i} " * 40
 
 
 def test_two_processes_writing_and_reading_at_once_lose_nothing(tmp_path):

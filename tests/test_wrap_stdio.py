@@ -118,7 +118,8 @@ async def test_git_log_through_the_wrapper(tmp_path, cli_env):
 async def test_killed_upstream_gives_an_error_then_comes_back(tree, cli_env):
     async with connect(wrapped([FILESYSTEM, str(tree)], "--timeout", "20"), cli_env) as client:
         assert not (await client.call_tool("list_allowed_directories", {})).is_error
-        children = subprocess.run(["pgrep", "-f", f"mcp-server-filesystem {tree}"], capture_output=True, text=True)
+        # The upstream is node running the server script; the wrapper's own command line names it too.
+        children = subprocess.run(["pgrep", "-f", f"^node .*mcp-server-filesystem {tree}"], capture_output=True, text=True)
         pids = [int(p) for p in children.stdout.split()]
         assert pids
         for pid in pids:
@@ -133,4 +134,5 @@ async def test_killed_upstream_gives_an_error_then_comes_back(tree, cli_env):
             await __import__("anyio").sleep(0.5)
         assert not again.is_error
     left = subprocess.run(["pgrep", "-f", f"mcp-server-filesystem {tree}"], capture_output=True, text=True)
+    # Neither the wrapper nor any upstream it started outlives the session.
     assert left.stdout.strip() == ""

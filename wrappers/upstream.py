@@ -20,6 +20,8 @@ import anyio
 from anyio.abc import TaskGroup
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp.shared.exceptions import MCPError
+from mcp_types.jsonrpc import CONNECTION_CLOSED
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -124,6 +126,13 @@ class Upstream:
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream) as exc:
             await self.restart(_describe(exc))
             raise UpstreamError(f"upstream {self._name()} closed the connection during {what}") from None
+        except MCPError as exc:
+            if exc.error.code != CONNECTION_CLOSED:
+                raise
+            await self.restart(str(exc))
+            raise UpstreamError(
+                f"upstream {self._name()} exited during {what}; it will be restarted on the next call"
+            ) from None
 
     async def restart(self, reason: str) -> None:
         """Drop the current connection; the next call starts the upstream again."""
