@@ -22,19 +22,49 @@ _FAILURE_RE = re.compile(
     re.IGNORECASE,
 )
 _SUCCESS_WORDS = {"ok", "success", "succeeded", "passed", "pass", "done", "completed", "healthy", "true"}
-_MAX_RARE_SHARE = 0.2  # a "failure" value shared by more rows than this is the norm, not an anomaly
+_MAX_FAILURE_SHARE = 0.5  # a "failure" value shared by most rows is the norm, not an anomaly
 _OUTLIER_SCORE = 6.0
 _MAX_PER_REASON = 12  # rows kept per outlier field / rare value
 _CATEGORICAL_MAX_DISTINCT = 20
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(slots=True)
+class Columns:
+    """An array's top-level fields as columns, and the counts of those with few distinct values."""
+
+    values: dict[str, list[Any]]
+    categorical: dict[str, Counter]
+
+
+@dataclass(slots=True)
+class Candidates:
+    """Rows worth showing, most important first, with why; and which rows failed."""
+
+    ordered: list[tuple[int, str]]
+    failures: frozenset[int]
 
 
 @dataclass(slots=True)
 class Selection:
-    """Kept row indices (ascending) and why each was kept."""
+    """Kept row indices (ascending), why each was kept, and how many failing rows did not fit."""
 
     kept: list[int]
     reasons: dict[int, str] = field(default_factory=dict)
     dropped_failures: int = 0
+
+
+def columns_of(rows: Sequence[Any]) -> Columns:
+    """Each top-level field, in first-seen key order, as a column (None where absent).
+
+    Computed once per array and shared by the selection and the summary; the
+    statistics that need scalars skip the objects and lists in a column.
+    """
+    records = [_fields(row) for row in rows]
+    keys = dict.fromkeys(k for record in records for k in record)
+    values = {key: [record.get(key) for record in records] for key in keys}
+    categorical = {key: counts for key, column in values.items() if (counts := _categorical(column)) is not None}
+    return Columns(values, categorical)
 
 
 def _fields(row: Any) -> dict[str, Any]:
@@ -46,13 +76,8 @@ def _fields(row: Any) -> dict[str, Any]:
     return {"value": row}
 
 
-def _scalars(row: Any) -> dict[str, Any]:
-    """The record's scalar fields."""
-    return {k: v for k, v in _fields(row).items() if v is None or isinstance(v, (str, int, float, bool))}
-
-
 def _strings(value: Any, depth: int = 0) -> list[str]:
-    """Every string inside ``value`` (bounded depth), for failure and query checks."""
+    """Every string inside ``value`` (bounded depth and width), for failure checks."""
     if isinstance(value, str):
         return [value]
     if depth > 4:
@@ -64,23 +89,25 @@ def _strings(value: Any, depth: int = 0) -> list[str]:
     return []
 
 
+_NUMBER_TYPES = frozenset({int, float})  # not bool: type(True) is bool
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return type(value) in _NUMBER_TYPES
 
 
-def _failure_rows(rows: Sequence[Any]) -> dict[int, str]:
-    """Rows whose values signal a failure that is rare in its field."""
-    n = len(rows)
-    flagged: dict[int, str] = {}
-    records = [_fields(row) for row in rows]
-    for key in dict.fromkeys(key for record in records for key in record):
-        values = [record.get(key) for record in records]
-        column = _Column(values)
-        hits = [i for i, v in enumerate(values) if column.is_failure(v)]
-        if hits and len(hits) <= max(1, n * _MAX_RARE_SHARE):
-            for i in hits:
-                flagged.setdefault(i, f"failure in {key}")
-    return flagged
+def _looks_like_status_codes(values: list[Any]) -> bool:
+    """HTTP-like status codes: few distinct integers in 100-599, the usual one a 2xx/3xx.
+
+    A latency or size column whose usual value happens to be 250 is not one.
+    """
+    codes = Counter(v for v in values if type(v) in _NUMBER_TYPES)
+    if not codes or len(codes) > 30 or sum(codes.values()) < len(values) * 0.9:
+        return False
+    if not all(float(v).is_integer() and 100 <= v < 600 for v in codes):
+        return False
+    usual = codes.most_common(1)[0][0]
+    return 200 <= usual < 400
 
 
 class _Column:
@@ -88,24 +115,83 @@ class _Column:
 
     def __init__(self, values: list[Any]):
         self.mostly_true = sum(v is True for v in values) > len(values) / 2
-        codes = Counter(v for v in values if _is_number(v))
-        usual = codes.most_common(1)[0][0] if codes else None
-        # HTTP-like status codes: the usual value is a 2xx/3xx code
-        self.status_codes = usual is not None and 200 <= usual < 400 and float(usual).is_integer()
+        self.status_codes = _looks_like_status_codes(values)
+        self._cache: dict[tuple[type, Any], bool] = {}
 
     def is_failure(self, value: Any) -> bool:
+        """True when ``value`` says something went wrong (cached: columns repeat their values)."""
+        if isinstance(value, (dict, list)):
+            return self._judge(value)
+        key = (type(value), value)
+        verdict = self._cache.get(key)
+        if verdict is None:
+            verdict = self._cache[key] = self._judge(value)
+        return verdict
+
+    def _judge(self, value: Any) -> bool:
+        # Empty values are the healthy state of error-like fields ("error": null).
         if value is None or value is True or value == "" or value == [] or value == {}:
             return False
         if value is False:
             return self.mostly_true  # ok=false, success=false where true is the norm
         if _is_number(value):
-            return self.status_codes and 400 <= value < 600 and float(value).is_integer()
+            return self.status_codes and 400 <= value < 600
         if isinstance(value, str):
             return value.strip().lower() not in _SUCCESS_WORDS and bool(_FAILURE_RE.search(value))
         return any(_FAILURE_RE.search(s) for s in _strings(value))
 
 
+def _failure_rows(columns: Columns, n: int) -> dict[int, tuple[str, str]]:
+    """Rows whose values signal a failure that is not the norm of its field.
+
+    Maps a row index to (reason, signature); rows with the same signature
+    failed the same way (same field, same value up to digits).
+    """
+    flagged: dict[int, tuple[str, str]] = {}
+    for key, values in columns.values.items():
+        column = _Column(values)
+        hits = _failing(values, column)
+        if hits and len(hits) <= max(1, n * _MAX_FAILURE_SHARE):
+            for i in hits:
+                flagged.setdefault(i, (f"failure in {key}", f"{key}={_signature(values[i])}"))
+    return flagged
+
+
+def _failing(values: list[Any], column: _Column) -> list[int]:
+    """Indices of failing values; judges each distinct value once (columns repeat their values)."""
+    try:
+        distinct = set(zip(map(type, values), values))
+    except TypeError:  # objects or lists in the column: judge each one
+        return [i for i, v in enumerate(values) if column.is_failure(v)]
+    bad = [v for _, v in distinct if column.is_failure(v)]
+    if not bad:
+        return []
+    # is_failure again because a set conflates 1 with True and 0 with False.
+    bad_set = set(bad)
+    return [i for i, v in enumerate(values) if v in bad_set and column.is_failure(v)]
+
+
+def _signature(value: Any) -> str:
+    """What kind of failure a value is: a code as is; text without digits (ids, counts, times), cut short."""
+    if not isinstance(value, (str, dict, list)):
+        return repr(value)
+    text = value if isinstance(value, str) else str(value)
+    return _DIGITS.sub("#", text[:200])[:60]
+
+
+def _failures_in_order(failures: dict[int, tuple[str, str]]) -> list[tuple[int, str]]:
+    """Failures, one of each kind before a second of any, so a tight budget still shows every kind."""
+    seen: Counter[str] = Counter()
+    ranked = []
+    for index in sorted(failures):
+        reason, signature = failures[index]
+        ranked.append((seen[signature], index, reason))
+        seen[signature] += 1
+    return [(index, reason) for _, index, reason in sorted(ranked)]
+
+
 def _query_rows(texts: Sequence[str], query: str | None) -> list[int]:
+    """Rows containing the query, else rows containing all of its words (case-insensitive)."""
     if not query or not query.strip():
         return []
     needle = query.strip().lower()
@@ -117,17 +203,19 @@ def _query_rows(texts: Sequence[str], query: str | None) -> list[int]:
 
 
 def _outlier_rows(columns: dict[str, list[Any]]) -> dict[int, str]:
+    """Rows far from their field's median, in units of the median absolute deviation."""
     flagged: dict[int, str] = {}
     for key, values in columns.items():
-        numbers = [(i, float(v)) for i, v in enumerate(values) if _is_number(v)]
+        numbers = [(i, float(v)) for i, v in enumerate(values) if type(v) in _NUMBER_TYPES]
         if len(numbers) < 8 or len(numbers) < len(values) * 0.5:
             continue
         only = [x for _, x in numbers]
-        if len(set(only)) == len(only) and only == sorted(only):
+        if only == sorted(only) and len(set(only)) == len(only):
             continue  # ids, sequence numbers, sorted timestamps: every value is "unusual"
         median = statistics.median(only)
         spread = 1.4826 * statistics.median(abs(x - median) for x in only)
         if spread == 0:
+            # Nearly constant: the few values that differ are the outliers.
             odd = [(i, abs(x - median)) for i, x in numbers if x != median]
             if len(odd) > len(numbers) * 0.02:
                 continue
@@ -141,6 +229,7 @@ def _outlier_rows(columns: dict[str, list[Any]]) -> dict[int, str]:
 
 
 def _categorical(values: list[Any]) -> Counter | None:
+    """Value counts of a low-cardinality field, or None when the field is not one."""
     hashable = [v for v in values if isinstance(v, (str, bool, int)) and not isinstance(v, float)]
     if len(hashable) < len(values) * 0.5:
         return None
@@ -150,12 +239,11 @@ def _categorical(values: list[Any]) -> Counter | None:
     return counts
 
 
-def _rare_rows(columns: dict[str, list[Any]]) -> dict[int, str]:
+def _rare_rows(columns: Columns) -> dict[int, str]:
+    """A few rows of each value seen in at most 1% of a low-cardinality field."""
     flagged: dict[int, str] = {}
-    for key, values in columns.items():
-        counts = _categorical(values)
-        if counts is None:
-            continue
+    for key, counts in columns.categorical.items():
+        values = columns.values[key]
         limit = max(1, int(len(values) * 0.01))
         for value, count in sorted(counts.items(), key=lambda kv: (kv[1], str(kv[0]))):
             if count > limit:
@@ -166,12 +254,11 @@ def _rare_rows(columns: dict[str, list[Any]]) -> dict[int, str]:
     return flagged
 
 
-def _change_points(columns: dict[str, list[Any]]) -> list[int]:
-    """First rows of each run where a categorical field comes in a few long runs (sorted data)."""
+def _change_points(columns: Columns) -> list[int]:
+    """Both sides of each change where a categorical field comes in a few long runs (sorted data)."""
     points: set[int] = set()
-    for values in columns.values():
-        if _categorical(values) is None:
-            continue
+    for key in columns.categorical:
+        values = columns.values[key]
         starts = [i for i in range(1, len(values)) if values[i] != values[i - 1]]
         if 0 < len(starts) <= 8 and len(values) / (len(starts) + 1) >= 20:
             points.update(starts)
@@ -184,57 +271,56 @@ def _short(value: Any) -> str:
     return text if len(text) <= 24 else text[:21] + "..."
 
 
-def select_rows(
-    rows: Sequence[Any],
-    texts: Sequence[str],
-    costs: Sequence[int],
-    budget: int,
-    query: str | None = None,
-    sample: int = 5,
-) -> Selection:
-    """Choose rows to show within ``budget`` (in the units of ``costs``, one per row).
+def candidates(
+    rows: Sequence[Any], columns: Columns, texts: Sequence[str], query: str | None = None, sample: int = 5
+) -> Candidates:
+    """Rows worth showing, in priority order (a row may appear more than once; the first reason wins).
 
     ``texts`` are the rows' lower-cased renderings, for query matching.
-    Failures go first; each later class only while the budget lasts.
+    Failures come first, each kind of failure before a second of any kind.
     """
     n = len(rows)
-    columns: dict[str, list[Any]] = {}
-    scalars = [_scalars(row) for row in rows]
-    for key in dict.fromkeys(k for s in scalars for k in s):
-        columns[key] = [s.get(key) for s in scalars]
-
-    failures = _failure_rows(rows)
-    ordered: list[tuple[int, str]] = sorted(failures.items())
+    failures = _failure_rows(columns, n)
+    ordered: list[tuple[int, str]] = _failures_in_order(failures)
     ordered += [(i, "query match") for i in _query_rows(texts, query)]
-    ordered += sorted(_outlier_rows(columns).items())
+    ordered += sorted(_outlier_rows(columns.values).items())
     ordered += sorted(_rare_rows(columns).items())
     ordered += [(0, "first"), (n - 1, "last")] if n else []
     ordered += [(i, "change point") for i in _change_points(columns)]
     if sample > 0 and n > 2:
         step = n / (sample + 1)
         ordered += [(int(step * (k + 1)), "sample") for k in range(sample)]
+    return Candidates(ordered, frozenset(failures))
 
+
+def select_rows(found: Candidates, costs: Sequence[int], budget: int) -> Selection:
+    """Take candidates in order while they fit ``budget`` (in the units of ``costs``, one per row).
+
+    ``costs`` is only read for candidate rows, so it may compute lazily. The
+    first candidate is always kept, so something is shown even when it alone
+    is over budget.
+    """
     reasons: dict[int, str] = {}
     used = 0
-    for index, reason in ordered:
-        if index in reasons or (used + costs[index] > budget and reasons):
+    for index, reason in found.ordered:
+        if index in reasons:
+            continue
+        cost = costs[index]
+        # Smaller rows later in the order may still fit, so keep looking instead of stopping.
+        if used + cost > budget and reasons:
             continue
         reasons[index] = reason
-        used += costs[index]
-    return Selection(sorted(reasons), reasons, sum(i not in reasons for i in failures))
+        used += cost
+    return Selection(sorted(reasons), reasons, sum(i not in reasons for i in found.failures))
 
 
-def category_field(rows: Sequence[Any], flagged: Sequence[int]) -> str | None:
+def category_field(columns: Columns, flagged: Sequence[int]) -> str | None:
     """The low-cardinality field that best tells the flagged rows from the rest (for summaries)."""
-    columns: dict[str, list[Any]] = {}
-    scalars = [_scalars(row) for row in rows]
-    for key in dict.fromkeys(k for s in scalars for k in s):
-        columns[key] = [s.get(key) for s in scalars]
     best: tuple[float, str] | None = None
     flagged_set = set(flagged)
-    for key, values in columns.items():
-        counts = _categorical(values)
-        if counts is None or len(counts) > 12:
+    for key, counts in columns.categorical.items():
+        values = columns.values[key]
+        if len(counts) > 12:
             continue
         mode = counts.most_common(1)[0][0]
         off_all = sum(v != mode for v in values) / len(values)
