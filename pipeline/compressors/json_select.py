@@ -1,32 +1,47 @@
 """Which records of a big JSON array are worth showing, decided by per-field statistics.
 
 Priority: failures (judged by values, never by key names), query matches,
-numeric outliers, rare categorical values, boundaries and change points, then
-a few evenly spaced rows. Every decision is deterministic.
+numeric outliers, rare categorical values, boundaries, change points and gaps,
+then a few evenly spaced rows. Long lists of records inside a record get the
+same statistics of their own (:class:`Nested`), so a failing test deep in a
+suite's ``tests`` list makes the suite a failure and stays visible. Every
+decision is deterministic: no set order, no randomness, no clock.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 # Values that say something went wrong, wherever they sit in a record.
 _FAILURE_RE = re.compile(
     r"\b(error|errors|errored|fail|failed|failure|fatal|exception|traceback|panic|timeout|timed out|"
     r"refused|denied|unavailable|unreachable|crash(ed)?|abort(ed)?|invalid|forbidden|unauthori[sz]ed|"
-    r"not found|exhausted|overflow|killed|oom)\b",
+    r"not found|exhausted|overflow|killed|oom|rejected|critical|unhealthy|degraded|broken)\b",
     re.IGNORECASE,
 )
 _SUCCESS_WORDS = {"ok", "success", "succeeded", "passed", "pass", "done", "completed", "healthy", "true"}
 _MAX_FAILURE_SHARE = 0.5  # a "failure" value shared by most rows is the norm, not an anomaly
-_OUTLIER_SCORE = 6.0
+_OUTLIER_SCORE = 6.0  # robust z-score (distance from the median in MADs)
 _MAX_PER_REASON = 12  # rows kept per outlier field / rare value
 _CATEGORICAL_MAX_DISTINCT = 20
+_RARE_SHARE = 0.01
+_MAX_GAPS = 4  # gaps per sorted field
+_GAP_FACTOR = 20.0  # a step this many times the usual step is a gap
+_QUERY_MAX_WORDS = 16
+NESTED_MIN = 20  # nested lists of records at least this long get statistics of their own
 _DIGITS = re.compile(r"\d+")
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_QUERY_WORD = re.compile(r"[^\s'\"`,;()=<>]{2,}")
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_NUMBER_TYPES = frozenset({int, float})  # not bool: type(True) is bool
 
 
 @dataclass(slots=True)
@@ -76,6 +91,42 @@ def _fields(row: Any) -> dict[str, Any]:
     return {"value": row}
 
 
+def is_record_list(value: Any) -> bool:
+    """A long list of mostly objects: a nested table that deserves statistics of its own."""
+    if not isinstance(value, list) or len(value) < NESTED_MIN:
+        return False
+    return sum(isinstance(v, dict) for v in value) >= len(value) * 0.5
+
+
+class Nested:
+    """Notable elements of long record lists nested in records, judged within each list.
+
+    One instance per compression: results are cached by list identity, so the
+    failure check of the outer rows and the rendering of the kept rows share them.
+    """
+
+    def __init__(self, query: str | None = None):
+        self.query = query
+        self._notable: dict[int, list[tuple[int, str]]] = {}
+        self._failing: dict[int, bool] = {}
+
+    def notable(self, values: list[Any]) -> list[tuple[int, str]]:
+        """Elements worth showing (failures, query matches, outliers, rare values), best first."""
+        key = id(values)
+        found = self._notable.get(key)
+        if found is None:
+            texts = [_ENCODER.encode(v).lower() for v in values] if self.query else []
+            ranked = candidates(values, columns_of(values), texts, self.query, self, boundaries=False)
+            found = self._notable[key] = ranked.ordered
+            self._failing[key] = bool(ranked.failures)
+        return found
+
+    def has_failure(self, values: list[Any]) -> bool:
+        """True when some element of the list failed (rare and non-success within the list)."""
+        self.notable(values)
+        return self._failing[id(values)]
+
+
 def _strings(value: Any, depth: int = 0) -> list[str]:
     """Every string inside ``value`` (bounded depth and width), for failure checks."""
     if isinstance(value, str):
@@ -89,11 +140,28 @@ def _strings(value: Any, depth: int = 0) -> list[str]:
     return []
 
 
-_NUMBER_TYPES = frozenset({int, float})  # not bool: type(True) is bool
+def _record_lists(value: Any, depth: int = 0) -> list[list[Any]]:
+    """The long record lists inside a field's value (the value itself, or within objects)."""
+    if is_record_list(value):
+        return [value]
+    if depth > 4 or not isinstance(value, dict):
+        return []
+    return [found for v in value.values() for found in _record_lists(v, depth + 1)]
 
 
 def _is_number(value: Any) -> bool:
     return type(value) in _NUMBER_TYPES
+
+
+def _finite(value: Any) -> float | None:
+    """``value`` as a float when it is a finite number (huge JSON integers overflow floats)."""
+    if type(value) not in _NUMBER_TYPES:
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _looks_like_status_codes(values: list[Any]) -> bool:
@@ -104,7 +172,7 @@ def _looks_like_status_codes(values: list[Any]) -> bool:
     codes = Counter(v for v in values if type(v) in _NUMBER_TYPES)
     if not codes or len(codes) > 30 or sum(codes.values()) < len(values) * 0.9:
         return False
-    if not all(float(v).is_integer() and 100 <= v < 600 for v in codes):
+    if not all(100 <= v < 600 and float(v).is_integer() for v in codes):
         return False
     usual = codes.most_common(1)[0][0]
     return 200 <= usual < 400
@@ -113,9 +181,10 @@ def _looks_like_status_codes(values: list[Any]) -> bool:
 class _Column:
     """What is usual in one field, to judge a single value against."""
 
-    def __init__(self, values: list[Any]):
+    def __init__(self, values: list[Any], nested: Nested):
         self.mostly_true = sum(v is True for v in values) > len(values) / 2
         self.status_codes = _looks_like_status_codes(values)
+        self.nested = nested
         self._cache: dict[tuple[type, Any], bool] = {}
 
     def is_failure(self, value: Any) -> bool:
@@ -138,23 +207,35 @@ class _Column:
             return self.status_codes and 400 <= value < 600
         if isinstance(value, str):
             return value.strip().lower() not in _SUCCESS_WORDS and bool(_FAILURE_RE.search(value))
+        if is_record_list(value):
+            return self.nested.has_failure(value)
         return any(_FAILURE_RE.search(s) for s in _strings(value))
 
 
-def _failure_rows(columns: Columns, n: int) -> dict[int, tuple[str, str]]:
+def _failure_rows(columns: Columns, n: int, nested: Nested) -> dict[int, tuple[str, str]]:
     """Rows whose values signal a failure that is not the norm of its field.
 
     Maps a row index to (reason, signature); rows with the same signature
-    failed the same way (same field, same value up to digits).
+    failed the same way (same field, same value up to digits). A long nested
+    record list was already judged against its own elements, so a failure in
+    it counts even when many rows have one.
     """
     flagged: dict[int, tuple[str, str]] = {}
     for key, values in columns.values.items():
-        column = _Column(values)
+        column = _Column(values, nested)
         hits = _failing(values, column)
-        if hits and len(hits) <= max(1, n * _MAX_FAILURE_SHARE):
-            for i in hits:
-                flagged.setdefault(i, (f"failure in {key}", f"{key}={_signature(values[i])}"))
+        inside = [i for i in hits if _has_nested_failure(values[i], nested)]
+        if len(hits) > max(1, n * _MAX_FAILURE_SHARE):
+            hits = inside
+        for i in hits:
+            flagged.setdefault(i, (f"failure in {key}", f"{key}={_signature(values[i])}"))
     return flagged
+
+
+def _has_nested_failure(value: Any, nested: Nested) -> bool:
+    if not isinstance(value, (dict, list)):
+        return False
+    return any(nested.has_failure(found) for found in _record_lists(value))
 
 
 def _failing(values: list[Any], column: _Column) -> list[int]:
@@ -172,10 +253,12 @@ def _failing(values: list[Any], column: _Column) -> list[int]:
 
 
 def _signature(value: Any) -> str:
-    """What kind of failure a value is: a code as is; text without digits (ids, counts, times), cut short."""
-    if not isinstance(value, (str, dict, list)):
-        return repr(value)
-    text = value if isinstance(value, str) else str(value)
+    """What kind of failure a value is: its failing text without digits (ids, counts, times), cut short."""
+    if isinstance(value, str):
+        text = value
+    else:
+        strings = _strings(value)
+        text = next((s for s in strings if _FAILURE_RE.search(s)), None) or str(value)[:200]
     return _DIGITS.sub("#", text[:200])[:60]
 
 
@@ -190,23 +273,36 @@ def _failures_in_order(failures: dict[int, tuple[str, str]]) -> list[tuple[int, 
     return [(index, reason) for _, index, reason in sorted(ranked)]
 
 
-def _query_rows(texts: Sequence[str], query: str | None) -> list[int]:
-    """Rows containing the query, else rows containing all of its words (case-insensitive)."""
-    if not query or not query.strip():
+def query_rows(texts: Sequence[str], query: str | None) -> list[int]:
+    """Rows matching the query, best first; ``texts`` are the rows' lower-cased renderings.
+
+    The whole query as a substring wins; otherwise each query word that picks
+    out some rows (not most: key names, a shared path prefix) scores a row,
+    so a SQL statement or a sentence naming an id still finds that row.
+    """
+    if not query or not query.strip() or not texts:
         return []
+    limit = max(1, len(texts) // 2)
     needle = query.strip().lower()
-    words = [w for w in re.findall(r"[0-9a-z_]+", needle) if len(w) > 1]
     exact = [i for i, text in enumerate(texts) if needle in text]
-    if exact or not words:
+    if exact and len(exact) <= limit:
         return exact
-    return [i for i, text in enumerate(texts) if all(w in text for w in words)]
+    words = sorted(set(w.strip(".:!?") for w in _QUERY_WORD.findall(needle)) - {needle})[:_QUERY_MAX_WORDS]
+    score: Counter[int] = Counter()
+    for word in words:
+        if len(word) < 2:
+            continue
+        hits = [i for i, text in enumerate(texts) if word in text]
+        if len(hits) <= limit:
+            score.update(hits)
+    return [i for i, _ in sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def _outlier_rows(columns: dict[str, list[Any]]) -> dict[int, str]:
     """Rows far from their field's median, in units of the median absolute deviation."""
     flagged: dict[int, str] = {}
     for key, values in columns.items():
-        numbers = [(i, float(v)) for i, v in enumerate(values) if type(v) in _NUMBER_TYPES]
+        numbers = [(i, x) for i, v in enumerate(values) if (x := _finite(v)) is not None]
         if len(numbers) < 8 or len(numbers) < len(values) * 0.5:
             continue
         only = [x for _, x in numbers]
@@ -244,7 +340,7 @@ def _rare_rows(columns: Columns) -> dict[int, str]:
     flagged: dict[int, str] = {}
     for key, counts in columns.categorical.items():
         values = columns.values[key]
-        limit = max(1, int(len(values) * 0.01))
+        limit = max(1, int(len(values) * _RARE_SHARE))
         for value, count in sorted(counts.items(), key=lambda kv: (kv[1], str(kv[0]))):
             if count > limit:
                 break
@@ -266,30 +362,87 @@ def _change_points(columns: Columns) -> list[int]:
     return sorted(points)
 
 
+def _gap_points(columns: Columns) -> list[int]:
+    """Both sides of the biggest jumps in a sorted numeric or timestamp field (a pause, a restart)."""
+    points: set[int] = set()
+    for values in columns.values.values():
+        series = _sorted_series(values)
+        if series is None:
+            continue
+        steps = [abs(b - a) for a, b in zip(series, series[1:])]
+        positive = [s for s in steps if s > 0]
+        if len(positive) < 8:
+            continue
+        usual = statistics.median(positive)
+        gaps = sorted((i for i, s in enumerate(steps) if s > usual * _GAP_FACTOR), key=lambda i: (-steps[i], i))
+        for i in gaps[:_MAX_GAPS]:
+            points.update((i, i + 1))
+    return sorted(points)
+
+
+def _sorted_series(values: list[Any]) -> list[float] | None:
+    """The field as numbers (timestamps as epoch seconds) when every row has one and they are sorted."""
+    if len(values) < 20:
+        return None
+    first = values[0]
+    if isinstance(first, str) and _TIMESTAMP.match(first):
+        series = [_epoch(v) for v in values]
+    else:
+        series = [_finite(v) for v in values]
+    if any(x is None for x in series):
+        return None
+    ascending = all(a <= b for a, b in zip(series, series[1:]))
+    descending = all(a >= b for a, b in zip(series, series[1:]))
+    return series if ascending or descending else None  # type: ignore[return-value]
+
+
+def _epoch(value: Any) -> float | None:
+    """An ISO-8601 timestamp as seconds; a naive one is read as UTC (only differences matter)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
 def _short(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 24 else text[:21] + "..."
 
 
 def candidates(
-    rows: Sequence[Any], columns: Columns, texts: Sequence[str], query: str | None = None, sample: int = 5
+    rows: Sequence[Any],
+    columns: Columns,
+    texts: Sequence[str],
+    query: str | None,
+    nested: Nested,
+    sample: int = 5,
+    boundaries: bool = True,
 ) -> Candidates:
     """Rows worth showing, in priority order (a row may appear more than once; the first reason wins).
 
     ``texts`` are the rows' lower-cased renderings, for query matching.
     Failures come first, each kind of failure before a second of any kind.
+    Without ``boundaries`` only the notable rows are listed (no first, last,
+    change points or samples): that is what a nested list shows in its middle.
     """
     n = len(rows)
-    failures = _failure_rows(columns, n)
+    failures = _failure_rows(columns, n, nested)
     ordered: list[tuple[int, str]] = _failures_in_order(failures)
-    ordered += [(i, "query match") for i in _query_rows(texts, query)]
+    ordered += [(i, "query match") for i in query_rows(texts, query)]
     ordered += sorted(_outlier_rows(columns.values).items())
     ordered += sorted(_rare_rows(columns).items())
-    ordered += [(0, "first"), (n - 1, "last")] if n else []
-    ordered += [(i, "change point") for i in _change_points(columns)]
-    if sample > 0 and n > 2:
-        step = n / (sample + 1)
-        ordered += [(int(step * (k + 1)), "sample") for k in range(sample)]
+    if boundaries and n:
+        ordered += [(0, "first"), (n - 1, "last")]
+        ordered += [(i, "change point") for i in _change_points(columns)]
+        ordered += [(i, "gap") for i in _gap_points(columns)]
+        if sample > 0 and n > 2:
+            step = n / (sample + 1)
+            ordered += [(int(step * (k + 1)), "sample") for k in range(sample)]
     return Candidates(ordered, frozenset(failures))
 
 
