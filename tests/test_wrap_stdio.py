@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import jsonschema
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
@@ -60,10 +62,15 @@ async def test_large_directory_tree_comes_back_compressed_and_retrievable(tree, 
     async with connect([FILESYSTEM, str(tree)], cli_env) as direct:
         original = (await direct.call_tool("directory_tree", {"path": str(tree)})).content[0].text
     async with connect(wrapped([FILESYSTEM, str(tree)]), cli_env) as client:
+        schema = next(t for t in (await client.list_tools()).tools if t.name == "directory_tree").output_schema
         result = await client.call_tool("directory_tree", {"path": str(tree)})
         text = result.content[0].text
         assert not result.is_error and "headroom_retrieve hash=" in text
         assert count_tokens(text) < count_tokens(original) * 0.3
+        # The structured content shrinks as much and still validates against the tool's schema.
+        structured = json.dumps(result.structured_content)
+        assert count_tokens(structured) < count_tokens(json.dumps({"content": original})) * 0.3
+        jsonschema.validate(result.structured_content, schema)
         key = text.rsplit("hash=", 1)[1][:16]
         pages, cursor = [], None
         while True:

@@ -36,6 +36,7 @@ def build_proxy(upstream: Upstream, connected: Client, compress: Compress = api.
     capabilities = connected.server_capabilities
     info = connected.server_info
     handlers: dict[str, Any] = {}
+    output_schemas: dict[str, dict[str, Any] | None] = {}
 
     async def forward(operation, what: str):
         try:
@@ -48,6 +49,7 @@ def build_proxy(upstream: Upstream, connected: Client, compress: Compress = api.
         async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
             page = _paged(params)
             result = await forward(lambda c: c.session.list_tools(params=page), "tools/list")
+            output_schemas.update({tool.name: tool.output_schema for tool in result.tools})
             if result.next_cursor is None:
                 result = result.model_copy(update={"tools": [*result.tools, tools.RETRIEVE_TOOL]})
             return result
@@ -62,7 +64,9 @@ def build_proxy(upstream: Upstream, connected: Client, compress: Compress = api.
                 return tools.error_result(str(exc))
             except MCPError as exc:
                 return tools.error_result(f"upstream error calling {name}: {exc}")
-            return await compress_tool_result(result, name, arguments, compress)
+            if name not in output_schemas and result.structured_content is not None:
+                await list_tools(ctx, None)  # the schema decides whether compressed structure may be returned
+            return await compress_tool_result(result, name, arguments, compress, output_schemas.get(name))
 
         handlers.update(on_list_tools=list_tools, on_call_tool=call_tool)
 

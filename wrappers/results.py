@@ -18,6 +18,8 @@ from headroom_mcp.pipeline.contract import Hints
 
 Compress = Callable[..., CompressionResult]
 _PATH_KEYS = ("path", "file", "filename", "file_path", "uri", "url")
+# Strings shorter than this cannot reach the pipeline's 500-token floor.
+_MIN_STRUCTURED_CHARS = 1500
 
 
 def hints_for(tool: str, arguments: Mapping[str, Any] | None) -> tuple[str | None, Hints]:
@@ -29,14 +31,56 @@ def hints_for(tool: str, arguments: Mapping[str, Any] | None) -> tuple[str | Non
 
 
 async def compress_tool_result(
-    result: types.CallToolResult, tool: str, arguments: Mapping[str, Any] | None, compress: Compress
+    result: types.CallToolResult,
+    tool: str,
+    arguments: Mapping[str, Any] | None,
+    compress: Compress,
+    output_schema: Mapping[str, Any] | None = None,
 ) -> types.CallToolResult:
-    """``result`` with each large text block compressed; errors and non-text blocks unchanged."""
+    """``result`` with large text blocks and large strings of its structured content compressed.
+
+    Claude Code shows the model ``structuredContent`` instead of the text when
+    both are present, so it is compressed too, and kept only if it still
+    validates against the tool's ``output_schema``.
+    """
     if result.is_error:
         return result
     query, hints = hints_for(tool, arguments)
     content = [await _text_block(block, query, hints, compress) for block in result.content]
-    return result.model_copy(update={"content": content})
+    update: dict[str, Any] = {"content": content}
+    if result.structured_content is not None:
+        structured = await anyio.to_thread.run_sync(
+            lambda: _compress_strings(result.structured_content, query, hints, compress)
+        )
+        if structured is not result.structured_content and _valid(structured, output_schema):
+            update["structured_content"] = structured
+    return result.model_copy(update=update)
+
+
+def _compress_strings(value: Any, query: str | None, hints: Hints, compress: Compress, depth: int = 0) -> Any:
+    """``value`` with every long string replaced by its compression; the same object if nothing changed."""
+    if isinstance(value, str) and len(value) >= _MIN_STRUCTURED_CHARS:
+        done = compress(value, query=query, hints=hints)
+        return done.text if done.compressed else value
+    if depth > 32 or not isinstance(value, (dict, list)):
+        return value
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    changed = {k: _compress_strings(v, query, hints, compress, depth + 1) for k, v in items}
+    if all(changed[k] is v for k, v in (value.items() if isinstance(value, dict) else enumerate(value))):
+        return value
+    return changed if isinstance(value, dict) else [changed[i] for i in range(len(value))]
+
+
+def _valid(value: Any, schema: Mapping[str, Any] | None) -> bool:
+    if not schema:
+        return True
+    import jsonschema  # only when a tool declares an output schema
+
+    try:
+        validator = jsonschema.validators.validator_for(schema)
+        return validator(schema).is_valid(value)
+    except jsonschema.SchemaError:
+        return False
 
 
 async def compress_resource(
