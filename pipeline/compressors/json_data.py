@@ -16,30 +16,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from headroom_mcp.pipeline.compressors import json_render as render
-from headroom_mcp.pipeline.compressors.json_select import Columns, candidates, category_field, columns_of, select_rows
+from headroom_mcp.pipeline.compressors.json_select import category_field, select_rows
 from headroom_mcp.pipeline.contract import Compressed, Context, Item
 
 _MIN_ROWS = 8
 _MIN_SCALARS = 100  # short lists of scalars (tags, files) read better in place
-_MIN_SHARE = 0.01  # an array smaller than this share of the input is left in place
+_MIN_SHARE = 0.02  # an array smaller than this share of the document is left in place
 _MAX_DEPTH = 64
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SAMPLE_CHARS = 6000
-_SUMMARY_LIMIT = 200
-_RESERVED_TOKENS = 60  # the closing marker the pipeline appends
 
 
 @dataclass(slots=True)
 class _Array:
-    """A big array of records: where it is, its rows and each row minified (computed once)."""
-
     path: str
     rows: list[Any]
-    texts: list[str]
-
-    @property
-    def chars(self) -> int:
-        return sum(map(len, self.texts)) + len(self.texts) + 1
+    chars: int
 
 
 def _parse(content: str) -> tuple[Any, bool] | None:
@@ -64,16 +56,16 @@ def _child_path(path: str, key: str | int) -> str:
     return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
 
 
-def _find_arrays(doc: Any, min_chars: int, surrogates: bool) -> list[_Array]:
-    """The big arrays of records in the document, outermost only, in document order."""
+def _find_arrays(doc: Any, total_chars: int, ascii_only: bool) -> list[_Array]:
+    """The big arrays of the document, outermost only, in document order."""
     found: list[_Array] = []
     stack: list[tuple[str, Any, int]] = [("$", doc, 0)]
     while stack:
         path, value, depth = stack.pop()
         if isinstance(value, list) and len(value) >= _MIN_ROWS and _row_like(value):
-            array = _Array(path, value, [render.dumps(row, surrogates) for row in value])
-            if array.chars >= min_chars:
-                found.append(array)
+            chars = len(render.dumps(value, ascii_only))
+            if chars >= total_chars * _MIN_SHARE:
+                found.append(_Array(path, value, chars))
                 continue
         if depth >= _MAX_DEPTH:
             continue
@@ -125,45 +117,6 @@ class _Tokens:
         return int(tokens / self.per_char)
 
 
-class _Rows:
-    """One big array as the output shows it; rows are rendered only when asked (50 MB arrays)."""
-
-    def __init__(self, array: _Array, surrogates: bool):
-        self.array = array
-        self.surrogates = surrogates
-        self.columns = render.common_keys(array.rows)
-        # A table row drops each key's '"key":' from the record's minified text.
-        self.key_chars = sum(len(render.dumps(k, surrogates)) + 1 for k in self.columns or ())
-        self._lines: dict[int, str] = {}
-
-    def _is_table_row(self, row: Any) -> bool:
-        return self.columns is not None and isinstance(row, dict) and tuple(row) == self.columns
-
-    def table_chars(self) -> int:
-        """Length of the lossless table body, computed without rendering it."""
-        saved = sum(self.key_chars for row in self.array.rows if self._is_table_row(row))
-        return self.array.chars - saved
-
-    def table(self) -> list[str]:
-        """Every row, unshortened, as a table row or (other keys) the record itself."""
-        return [render.render_row(row, self.columns, self.surrogates) for row in self.array.rows]
-
-    def line(self, index: int) -> str:
-        """Row ``index`` as shown in the lossy form: ``[index] row`` with long values shortened."""
-        line = self._lines.get(index)
-        if line is None:
-            row = render.shorten(self.array.rows[index])
-            line = self._lines[index] = f"[{index}] {render.render_row(row, self.columns, self.surrogates)}"
-        return line
-
-    def __getitem__(self, index: int) -> int:
-        """The cost in characters of showing row ``index`` (``select_rows`` reads costs this way)."""
-        return len(self.line(index)) + 1
-
-    def __len__(self) -> int:
-        return len(self.array.rows)
-
-
 class JsonCompressor:
     """Compresses JSON documents and JSON Lines (see the module docstring)."""
 
@@ -175,99 +128,76 @@ class JsonCompressor:
         if parsed is None:
             return None
         doc, json_lines = parsed
-        surrogates = _may_hold_surrogates(content)
+        ascii_only = _needs_ascii(content)
         try:
-            return self._compress(doc, json_lines, surrogates, len(content), ctx)
-        except RecursionError:  # nesting json.loads accepted but the encoder will not
+            return self._compress(doc, json_lines, ascii_only, ctx)
+        except RecursionError:
             return None
 
-    def _compress(self, doc: Any, json_lines: bool, surrogates: bool, size: int, ctx: Context) -> Compressed:
-        arrays = _find_arrays(doc, int(size * _MIN_SHARE), surrogates)
-        whole = bool(arrays) and arrays[0].rows is doc
-        if whole:  # the rows are already minified one by one: join them instead of encoding again
-            minified = ("\n" if json_lines else ",").join(arrays[0].texts)
-            minified = minified if json_lines else f"[{minified}]"
-        elif json_lines:
-            minified = "\n".join(render.dumps(value, surrogates) for value in doc)
+    def _compress(self, doc: Any, json_lines: bool, ascii_only: bool, ctx: Context) -> Compressed | None:
+        if json_lines:
+            minified = "\n".join(render.dumps(value, ascii_only) for value in doc)
         else:
-            minified = render.dumps(doc, surrogates)
+            minified = render.dumps(doc, ascii_only)
         tokens = _Tokens(ctx, minified)
-        skeleton = None if whole or not arrays else _skeleton(doc, arrays)
-        views = [_Rows(array, surrogates) for array in arrays]
+        arrays = _find_arrays(doc, len(minified), ascii_only)
+        skeleton = "" if not arrays or arrays[0].rows is doc else render.dumps(_skeleton(doc, arrays), ascii_only)
 
-        lossless = self._lossless(minified, skeleton, views, tokens, ctx)
-        if lossless is not None:
-            lossless.items = _items_of(views) if views else _top_level_items(doc, surrogates)
-            return lossless
+        table = self._table(skeleton, arrays, ascii_only) if arrays else None
+        lossless, transform = (table, "json:table") if table and len(table) < len(minified) else (minified, "json:minified")
+        if tokens.of(len(lossless)) <= ctx.budget_tokens:
+            what = f"{sum(len(a.rows) for a in arrays)} records re-encoded as a table" if transform == "json:table" else "minified"
+            return Compressed(lossless, f"{what}; nothing omitted", transform, _items(doc, arrays, ascii_only), True)
         if not arrays:
-            return self._pruned(doc, json_lines, surrogates)
-        return self._rows(skeleton, views, surrogates, ctx, tokens)
+            return self._pruned(doc, json_lines, ascii_only)
+        return self._rows(skeleton, arrays, ascii_only, ctx, tokens)
 
-    def _lossless(
-        self, minified: str, skeleton: Any, views: list[_Rows], tokens: _Tokens, ctx: Context
-    ) -> Compressed | None:
-        """Minified JSON or a header-once table, whichever is smaller, if it fits the budget (no items yet)."""
-        skeleton_text = render.dumps(skeleton, views[0].surrogates) if skeleton is not None else ""
-        table_chars = len(skeleton_text) + sum(v.table_chars() + 200 for v in views) if views else None
-        if table_chars is not None and table_chars < len(minified) and tokens.of(table_chars) <= ctx.budget_tokens:
-            lines = [skeleton_text] if skeleton_text else []
-            for view in views:
-                lines.append(render.header(view.array.path, len(view), None, view.columns, view.surrogates))
-                lines.extend(view.table())
-            count = sum(len(v) for v in views)
-            summary = f"{count} records re-encoded as a table; nothing omitted"
-            return Compressed("\n".join(lines), summary, "json:table", lossless=True)
-        if tokens.of(len(minified)) <= ctx.budget_tokens:
-            return Compressed(minified, "minified; nothing omitted", "json:minified", lossless=True)
-        return None
+    def _table(self, skeleton: str, arrays: list[_Array], ascii_only: bool) -> str:
+        lines = [skeleton] if skeleton else []
+        for array in arrays:
+            columns = render.common_keys(array.rows)
+            lines.append(render.header(array.path, len(array.rows), None, columns, ascii_only))
+            lines.extend(render.render_row(row, columns, ascii_only) for row in array.rows)
+        return "\n".join(lines)
 
-    def _pruned(self, doc: Any, json_lines: bool, surrogates: bool) -> Compressed:
-        """Every key kept; long strings and long lists lose their middle."""
+    def _pruned(self, doc: Any, json_lines: bool, ascii_only: bool) -> Compressed | None:
         shortened = render.shorten(doc)
         if json_lines:
-            text = "\n".join(render.dumps(value, surrogates) for value in shortened)
+            text = "\n".join(render.dumps(value, ascii_only) for value in shortened)
         else:
-            text = render.dumps(shortened, surrogates)
-        items = _top_level_items(doc, surrogates)
+            text = render.dumps(shortened, ascii_only)
+        items = _items(doc, [], ascii_only)
         return Compressed(text, "long values shortened; every key kept", "json:pruned", items)
 
     def _rows(
-        self, skeleton: Any, views: list[_Rows], surrogates: bool, ctx: Context, tokens: _Tokens
+        self, skeleton: str, arrays: list[_Array], ascii_only: bool, ctx: Context, tokens: _Tokens
     ) -> Compressed:
-        """Statistically chosen rows of each big array, the rest of the document around them."""
-        transform = "json:rows"
-        skeleton_text = ""
-        if skeleton is not None:
-            skeleton_text = render.dumps(render.shorten(skeleton), surrogates)
-            if skeleton_text != render.dumps(skeleton, surrogates):
-                transform += "+json:pruned"
-        columns = [columns_of(view.array.rows) for view in views]
-        found = [
-            candidates(view.array.rows, cols, [t.lower() for t in view.array.texts] if ctx.query else [], ctx.query)
-            for view, cols in zip(views, columns, strict=True)
-        ]
-        total_chars = sum(view.array.chars for view in views) or 1
+        total_chars = sum(a.chars for a in arrays)
         # Headers, the skeleton and the closing marker come out of the same budget.
-        room = tokens.chars(ctx.budget_tokens - _RESERVED_TOKENS) - len(skeleton_text) - 300 * len(views)
-        for _attempt in range(2):
-            lines = [skeleton_text] if skeleton_text else []
-            summaries = []
-            for view, cols, rows_found in zip(views, columns, found, strict=True):
-                share = max(int(max(room, 0) * view.array.chars / total_chars), 1)
-                selection = select_rows(rows_found, view, share)
-                lines.append(render.header(view.array.path, len(view), len(selection.kept), view.columns, surrogates))
-                lines.extend(view.line(i) for i in selection.kept)
-                summaries.append(_summary(view, cols, selection.kept, selection.reasons, selection.dropped_failures))
-            text = "\n".join(lines)
-            # The per-character estimate came from a sample: check it once on the real output.
-            actual = ctx.count_tokens(text)
-            if actual <= ctx.budget_tokens - _RESERVED_TOKENS or room <= 0:
-                break
-            room = int(room * (ctx.budget_tokens - _RESERVED_TOKENS) / actual * 0.95)
-        return Compressed(text, _join_summaries(views, summaries), transform, _items_of(views))
+        room = max(tokens.chars(ctx.budget_tokens) - len(skeleton) - 200 * len(arrays) - 400, 0)
+        lines = [skeleton] if skeleton else []
+        summaries = []
+        items: list[Item] = []
+        for array in arrays:
+            columns = render.common_keys(array.rows)
+            shown = [render.render_row(render.shorten(row), columns, ascii_only) for row in array.rows]
+            costs = [len(text) + len(str(i)) + 4 for i, text in enumerate(shown)]
+            whole = [render.dumps(row, ascii_only) for row in array.rows]
+            items.extend(Item(f"{array.path}[{i}]", text) for i, text in enumerate(whole))
+            texts = [text.lower() for text in whole] if ctx.query else []
+            share = max(int(room * array.chars / total_chars), costs[0] if costs else 0)
+            selection = select_rows(array.rows, texts, costs, share, ctx.query)
+            lines.append(render.header(array.path, len(array.rows), len(selection.kept), columns, ascii_only))
+            lines.extend(f"[{i}] {shown[i]}" for i in selection.kept)
+            summaries.append(_summary(array, selection.kept, selection.reasons, selection.dropped_failures))
+        if len(arrays) == 1:
+            summary = summaries[0]
+        else:
+            summary = "; ".join(f"{a.path}: {s}" for a, s in zip(arrays, summaries, strict=True))
+        return Compressed("\n".join(lines), _clip(summary), "json:rows", items)
 
 
-def _may_hold_surrogates(content: str) -> bool:
+def _needs_ascii(content: str) -> bool:
     """True when parsed strings may hold lone surrogates, which UTF-8 output cannot carry."""
     if _ESCAPED_SURROGATE.search(content):
         return True
@@ -278,81 +208,45 @@ def _may_hold_surrogates(content: str) -> bool:
     return False
 
 
-def _items_of(views: list[_Rows]) -> list[Item]:
-    """Every record of every big array, at its position, minified."""
-    return [
-        Item(f"{view.array.path}[{i}]", text) for view in views for i, text in enumerate(view.array.texts)
-    ]
-
-
-def _top_level_items(doc: Any, surrogates: bool) -> list[Item]:
-    """For a document without a big array: each top-level key (or element), minified."""
+def _items(doc: Any, arrays: list[_Array], ascii_only: bool) -> list[Item]:
+    """Every record of every big array; for a document without one, each top-level entry."""
+    if arrays:
+        return [
+            Item(f"{array.path}[{i}]", render.dumps(row, ascii_only))
+            for array in arrays
+            for i, row in enumerate(array.rows)
+        ]
     if isinstance(doc, dict):
-        return [Item(_child_path("$", key), render.dumps(value, surrogates)) for key, value in doc.items()]
+        return [Item(_child_path("$", key), render.dumps(value, ascii_only)) for key, value in doc.items()]
     if isinstance(doc, list):
-        return [Item(f"$[{i}]", render.dumps(value, surrogates)) for i, value in enumerate(doc)]
+        return [Item(f"$[{i}]", render.dumps(value, ascii_only)) for i, value in enumerate(doc)]
     return []
 
 
-def _summary(
-    view: _Rows, columns: Columns, kept: list[int], reasons: dict[int, str], dropped_failures: int
-) -> list[str]:
-    """The omission summary of one array as parts, most important first."""
-    total = len(view)
+def _summary(array: _Array, kept: list[int], reasons: dict[int, str], dropped_failures: int) -> str:
+    total = len(array.rows)
     kept_set = set(kept)
     dropped = [i for i in range(total) if i not in kept_set]
-    head = f"{total} rows → {len(kept)} shown; {len(dropped)} omitted"
     flagged = [i for i, why in reasons.items() if why.startswith(("failure", "outlier", "rare"))]
-    key = category_field(columns, flagged) if dropped else None
-    if key is not None:
-        head += f" ({_counts(key, [columns.values[key][i] for i in dropped])})"
-    parts = [head]
-    if dropped_failures:
-        parts.append(f"{dropped_failures} failing rows did not fit the budget")
+    text = f"{total} rows → {len(kept)} shown; {len(dropped)} omitted"
+    key = category_field(array.rows, flagged)
+    if key is not None and dropped:
+        counts = Counter(
+            json.dumps(row.get(key) if isinstance(row, dict) else row, ensure_ascii=False).strip('"')
+            for row in (array.rows[i] for i in dropped)
+        )
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        parts = [f"{count} {key}={value[:30]}" for value, count in ordered[:4]]
+        if len(ordered) > 4:
+            parts.append(f"{sum(c for _, c in ordered[4:])} other")
+        text += f" ({', '.join(parts)})"
     why = Counter(reason.split(" ")[0] for reason in reasons.values())
-    ordered = sorted(why.items(), key=lambda kv: (-kv[1], kv[0]))
-    parts.append("shown: " + ", ".join(f"{n} {name}" for name, n in ordered))
-    return parts
+    text += "; shown: " + ", ".join(f"{count} {name}" for name, count in sorted(why.items(), key=lambda kv: (-kv[1], kv[0])))
+    if dropped_failures:
+        text += f"; {dropped_failures} failing rows did not fit the budget"
+    return text
 
 
-def _counts(key: str, values: list[Any]) -> str:
-    """``962 status=200, 8 status=503, 3 other``: the dropped rows by one field's values; sums to all."""
-    labels: dict[tuple[type, Any], str] = {}
-    counts: Counter[str] = Counter()
-    for value in values:
-        if isinstance(value, (dict, list)):
-            counts[_label(value)] += 1
-            continue
-        slot = (type(value), value)
-        label = labels.get(slot)
-        if label is None:
-            label = labels[slot] = _label(value)
-        counts[label] += 1
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    parts = [f"{n} {key}={label}" for label, n in ordered[:3]]
-    if len(ordered) > 3:
-        parts.append(f"{sum(n for _, n in ordered[3:])} other")
-    return ", ".join(parts)
-
-
-def _label(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False).strip('"')[:30]
-
-
-def _join_summaries(views: list[_Rows], summaries: list[list[str]]) -> str:
-    """One line under the limit: each array's head, then details while they fit."""
-    if len(views) == 1:
-        parts = summaries[0]
-    else:
-        parts = [f"{view.array.path}: {parts[0]}" for view, parts in zip(views, summaries, strict=True)]
-        parts += [f"{view.array.path}: {p}" for view, s in zip(views, summaries, strict=True) for p in s[1:2]]
-    line = _clean(parts[0])
-    for part in parts[1:]:
-        if len(line) + 2 + len(part) <= _SUMMARY_LIMIT:
-            line += "; " + _clean(part)
-    return line if len(line) <= _SUMMARY_LIMIT else line[: _SUMMARY_LIMIT - 1] + "…"
-
-
-def _clean(text: str) -> str:
-    # A ']' would end the marker early; newlines would break its one line.
-    return text.replace("]", ")").replace("[", "(").replace("\n", " ")
+def _clip(summary: str, limit: int = 400) -> str:
+    summary = summary.replace("]", ")").replace("[", "(").replace("\n", " ")
+    return summary if len(summary) <= limit else summary[: limit - 1] + "…"
