@@ -9,29 +9,39 @@ values.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from headroom_mcp.pipeline.compressors import json_render as render
-from headroom_mcp.pipeline.compressors.json_select import category_field, select_rows
+from headroom_mcp.pipeline.compressors.json_select import Nested, candidates, select_rows
+from headroom_mcp.pipeline.compressors.json_signals import columns_of
+from headroom_mcp.pipeline.compressors.json_summary import array_summary, join_summaries
 from headroom_mcp.pipeline.contract import Compressed, Context, Item
 
 _MIN_ROWS = 8
 _MIN_SCALARS = 100  # short lists of scalars (tags, files) read better in place
-_MIN_SHARE = 0.02  # an array smaller than this share of the document is left in place
+_MIN_SHARE = 0.01  # an array smaller than this share of the input is left in place
 _MAX_DEPTH = 64
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SAMPLE_CHARS = 6000
+_EXACT_COUNT_CHARS = 400_000  # above this, output size is estimated from samples of the output itself
+_RESERVED_TOKENS = 60  # the closing marker the pipeline appends
 
 
 @dataclass(slots=True)
 class _Array:
+    """A big array of records: where it is, its rows and each row minified (computed once)."""
+
     path: str
     rows: list[Any]
-    chars: int
+    texts: list[str]
+
+    @property
+    def chars(self) -> int:
+        return sum(map(len, self.texts)) + len(self.texts) + 1
 
 
 def _parse(content: str) -> tuple[Any, bool] | None:
@@ -56,16 +66,16 @@ def _child_path(path: str, key: str | int) -> str:
     return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
 
 
-def _find_arrays(doc: Any, total_chars: int, ascii_only: bool) -> list[_Array]:
-    """The big arrays of the document, outermost only, in document order."""
+def _find_arrays(doc: Any, min_chars: int, surrogates: bool) -> list[_Array]:
+    """The big arrays of records in the document, outermost only, in document order."""
     found: list[_Array] = []
     stack: list[tuple[str, Any, int]] = [("$", doc, 0)]
     while stack:
         path, value, depth = stack.pop()
         if isinstance(value, list) and len(value) >= _MIN_ROWS and _row_like(value):
-            chars = len(render.dumps(value, ascii_only))
-            if chars >= total_chars * _MIN_SHARE:
-                found.append(_Array(path, value, chars))
+            array = _Array(path, value, [render.dumps(row, surrogates) for row in value])
+            if array.chars >= min_chars:
+                found.append(array)
                 continue
         if depth >= _MAX_DEPTH:
             continue
@@ -106,15 +116,74 @@ class _Tokens:
     """Token estimates from the measured tokens-per-character of the content's own rendering."""
 
     def __init__(self, ctx: Context, text: str):
+        self.count = ctx.count_tokens
+        self.per_char = self._per_char(text)
+
+    def _per_char(self, text: str) -> float:
         middle = len(text) // 2
-        sample = text[:_SAMPLE_CHARS] + text[middle : middle + _SAMPLE_CHARS]
-        self.per_char = max(ctx.count_tokens(sample), 1) / max(len(sample), 1)
+        sample = text[:_SAMPLE_CHARS] + text[middle : middle + _SAMPLE_CHARS] + text[-_SAMPLE_CHARS:]
+        return max(self.count(sample), 1) / max(len(sample), 1)
 
     def of(self, chars: int) -> int:
         return int(chars * self.per_char) + 1
 
     def chars(self, tokens: int) -> int:
         return int(tokens / self.per_char)
+
+    def measure(self, text: str) -> int:
+        """Tokens of ``text``: exact when small; from samples of it when large (exact costs seconds)."""
+        if len(text) <= _EXACT_COUNT_CHARS:
+            return self.count(text)
+        return int(len(text) * self._per_char(text)) + 1
+
+
+class _Rows:
+    """One big array as the output shows it; rows are rendered only when asked (50 MB arrays)."""
+
+    def __init__(self, array: _Array, surrogates: bool, pick: render.Picker, json_lines: bool = False):
+        self.array = array
+        self.surrogates = surrogates
+        self.pick = pick
+        self.noun = "JSON lines" if json_lines else "records"
+        self.columns = render.common_keys(array.rows)
+        columns = self.columns
+        self.table_rows = sum(render.is_table_row(row, columns) for row in array.rows) if columns else 0
+        # A table row drops each key's '"key":' from the record's minified text.
+        self.key_chars = sum(len(render.dumps(k, surrogates)) + 1 for k in columns or ())
+        self._lines: dict[int, str] = {}
+
+    @property
+    def others(self) -> bool:
+        """True when some records do not fit the table's columns (they are shown whole)."""
+        return self.columns is not None and self.table_rows < len(self.array.rows)
+
+    def header(self, shown: int | None) -> str:
+        """The line introducing this array in the output."""
+        columns, surrogates = self.columns, self.surrogates
+        return render.header(self.array.path, len(self), shown, columns, surrogates, self.others, self.noun)
+
+    def table_chars(self) -> int:
+        """Length of the lossless table body, computed without rendering it."""
+        return self.array.chars - self.key_chars * self.table_rows
+
+    def table(self) -> list[str]:
+        """Every row, unshortened, as a table row or (other keys) the record itself."""
+        return [render.render_row(row, self.columns, self.surrogates) for row in self.array.rows]
+
+    def line(self, index: int) -> str:
+        """Row ``index`` as shown in the lossy form: ``[index] row`` with long values shortened."""
+        line = self._lines.get(index)
+        if line is None:
+            row = render.shorten(self.array.rows[index], self.pick)
+            line = self._lines[index] = f"[{index}] {render.render_row(row, self.columns, self.surrogates)}"
+        return line
+
+    def __getitem__(self, index: int) -> int:
+        """The cost in characters of showing row ``index`` (``select_rows`` reads costs this way)."""
+        return len(self.line(index)) + 1
+
+    def __len__(self) -> int:
+        return len(self.array.rows)
 
 
 class JsonCompressor:
@@ -128,76 +197,124 @@ class JsonCompressor:
         if parsed is None:
             return None
         doc, json_lines = parsed
-        ascii_only = _needs_ascii(content)
+        surrogates = _may_hold_surrogates(content)
         try:
-            return self._compress(doc, json_lines, ascii_only, ctx)
-        except RecursionError:
+            return self._compress(doc, json_lines, surrogates, len(content), ctx)
+        except (RecursionError, OverflowError):
+            # Nesting json.loads accepted but the encoder will not; numbers no float can hold.
             return None
 
-    def _compress(self, doc: Any, json_lines: bool, ascii_only: bool, ctx: Context) -> Compressed | None:
-        if json_lines:
-            minified = "\n".join(render.dumps(value, ascii_only) for value in doc)
+    def _compress(self, doc: Any, json_lines: bool, surrogates: bool, size: int, ctx: Context) -> Compressed:
+        arrays = _find_arrays(doc, int(size * _MIN_SHARE), surrogates)
+        whole = bool(arrays) and arrays[0].rows is doc
+        if whole:  # the rows are already minified one by one: join them instead of encoding again
+            minified = ("\n" if json_lines else ",").join(arrays[0].texts)
+            minified = minified if json_lines else f"[{minified}]"
+        elif json_lines:
+            minified = "\n".join(render.dumps(value, surrogates) for value in doc)
         else:
-            minified = render.dumps(doc, ascii_only)
+            minified = render.dumps(doc, surrogates)
         tokens = _Tokens(ctx, minified)
-        arrays = _find_arrays(doc, len(minified), ascii_only)
-        skeleton = "" if not arrays or arrays[0].rows is doc else render.dumps(_skeleton(doc, arrays), ascii_only)
+        skeleton = None if whole or not arrays else _skeleton(doc, arrays)
+        nested = Nested(ctx.query)
+        pick = functools.partial(_notable_indices, nested)
+        views = [_Rows(array, surrogates, pick, json_lines and array.rows is doc) for array in arrays]
 
-        table = self._table(skeleton, arrays, ascii_only) if arrays else None
-        lossless, transform = (table, "json:table") if table and len(table) < len(minified) else (minified, "json:minified")
-        if tokens.of(len(lossless)) <= ctx.budget_tokens:
-            what = f"{sum(len(a.rows) for a in arrays)} records re-encoded as a table" if transform == "json:table" else "minified"
-            return Compressed(lossless, f"{what}; nothing omitted", transform, _items(doc, arrays, ascii_only), True)
-        if not arrays:
-            return self._pruned(doc, json_lines, ascii_only)
-        return self._rows(skeleton, arrays, ascii_only, ctx, tokens)
+        result = self._lossless(minified, skeleton, views, tokens, ctx)
+        if result is not None:
+            result.items = _items_of(views) if views else _top_level_items(doc, surrogates)
+            return result
+        if views:
+            return self._rows(skeleton, views, surrogates, ctx, tokens, nested)
+        result = self._pruned(doc, json_lines, surrogates, pick, ctx, tokens)
+        if result is None:  # nothing long to shorten: minified is the best there is
+            result = _minified(minified)
+            result.items = _top_level_items(doc, surrogates)
+        return result
 
-    def _table(self, skeleton: str, arrays: list[_Array], ascii_only: bool) -> str:
-        lines = [skeleton] if skeleton else []
-        for array in arrays:
-            columns = render.common_keys(array.rows)
-            lines.append(render.header(array.path, len(array.rows), None, columns, ascii_only))
-            lines.extend(render.render_row(row, columns, ascii_only) for row in array.rows)
-        return "\n".join(lines)
+    def _lossless(
+        self, minified: str, skeleton: Any, views: list[_Rows], tokens: _Tokens, ctx: Context
+    ) -> Compressed | None:
+        """Minified JSON or a header-once table, whichever is smaller, if it fits the budget (no items yet)."""
+        skeleton_text = render.dumps(skeleton, views[0].surrogates) if skeleton is not None else ""
+        table_chars = len(skeleton_text) + sum(v.table_chars() + 200 for v in views) if views else None
+        if table_chars is not None and table_chars < len(minified) and tokens.of(table_chars) <= ctx.budget_tokens:
+            lines = [skeleton_text] if skeleton_text else []
+            for view in views:
+                lines.append(view.header(None))
+                lines.extend(view.table())
+            noun = views[0].noun if len(views) == 1 else "records"
+            summary = f"{sum(len(v) for v in views)} {noun} re-encoded as a table; nothing omitted"
+            return Compressed("\n".join(lines), summary, "json:table", lossless=True)
+        if tokens.of(len(minified)) <= ctx.budget_tokens:
+            return _minified(minified)
+        return None
 
-    def _pruned(self, doc: Any, json_lines: bool, ascii_only: bool) -> Compressed | None:
-        shortened = render.shorten(doc)
-        if json_lines:
-            text = "\n".join(render.dumps(value, ascii_only) for value in shortened)
-        else:
-            text = render.dumps(shortened, ascii_only)
-        items = _items(doc, [], ascii_only)
-        return Compressed(text, "long values shortened; every key kept", "json:pruned", items)
+    def _pruned(
+        self, doc: Any, json_lines: bool, surrogates: bool, pick: render.Picker, ctx: Context, tokens: _Tokens
+    ) -> Compressed | None:
+        """Every key kept; long strings and long lists lose their middle (more of it if still over budget).
+
+        None when nothing is long enough to shorten.
+        """
+        for limits in (render.DEFAULT, render.TIGHT):
+            shortened = render.shorten(doc, pick, limits)
+            if json_lines:
+                text = "\n".join(render.dumps(value, surrogates) for value in shortened)
+            else:
+                text = render.dumps(shortened, surrogates)
+            if tokens.measure(text) <= ctx.budget_tokens - _RESERVED_TOKENS:
+                break
+        cut = _cut_items(doc, limits, surrogates)
+        if not cut:
+            return None
+        items = _top_level_items(doc, surrogates) + cut
+        summary = f"{len(cut)} long values shortened; every key kept"
+        return Compressed(text, summary, "json:pruned", items)
 
     def _rows(
-        self, skeleton: str, arrays: list[_Array], ascii_only: bool, ctx: Context, tokens: _Tokens
+        self, skeleton: Any, views: list[_Rows], surrogates: bool, ctx: Context, tokens: _Tokens, nested: Nested
     ) -> Compressed:
-        total_chars = sum(a.chars for a in arrays)
+        """Statistically chosen rows of each big array, the rest of the document around them."""
+        transform = "json:rows"
+        skeleton_text = ""
+        if skeleton is not None:
+            skeleton_text = render.dumps(render.shorten(skeleton, views[0].pick), surrogates)
+            if skeleton_text != render.dumps(skeleton, surrogates):
+                transform += "+json:pruned"
+        columns = [columns_of(view.array.rows) for view in views]
+        found = [
+            candidates(view.array.rows, cols, _query_texts(view, ctx.query), ctx.query, nested)
+            for view, cols in zip(views, columns, strict=True)
+        ]
+        total_chars = sum(view.array.chars for view in views) or 1
         # Headers, the skeleton and the closing marker come out of the same budget.
-        room = max(tokens.chars(ctx.budget_tokens) - len(skeleton) - 200 * len(arrays) - 400, 0)
-        lines = [skeleton] if skeleton else []
-        summaries = []
-        items: list[Item] = []
-        for array in arrays:
-            columns = render.common_keys(array.rows)
-            shown = [render.render_row(render.shorten(row), columns, ascii_only) for row in array.rows]
-            costs = [len(text) + len(str(i)) + 4 for i, text in enumerate(shown)]
-            whole = [render.dumps(row, ascii_only) for row in array.rows]
-            items.extend(Item(f"{array.path}[{i}]", text) for i, text in enumerate(whole))
-            texts = [text.lower() for text in whole] if ctx.query else []
-            share = max(int(room * array.chars / total_chars), costs[0] if costs else 0)
-            selection = select_rows(array.rows, texts, costs, share, ctx.query)
-            lines.append(render.header(array.path, len(array.rows), len(selection.kept), columns, ascii_only))
-            lines.extend(f"[{i}] {shown[i]}" for i in selection.kept)
-            summaries.append(_summary(array, selection.kept, selection.reasons, selection.dropped_failures))
-        if len(arrays) == 1:
-            summary = summaries[0]
-        else:
-            summary = "; ".join(f"{a.path}: {s}" for a, s in zip(arrays, summaries, strict=True))
-        return Compressed("\n".join(lines), _clip(summary), "json:rows", items)
+        room = tokens.chars(ctx.budget_tokens - _RESERVED_TOKENS) - len(skeleton_text) - 300 * len(views)
+        for _attempt in range(2):
+            lines = [skeleton_text] if skeleton_text else []
+            summaries = []
+            for view, cols, rows_found in zip(views, columns, found, strict=True):
+                share = max(int(max(room, 0) * view.array.chars / total_chars), 1)
+                selection = select_rows(rows_found, view, share)
+                lines.append(view.header(len(selection.kept)))
+                lines.extend(view.line(i) for i in selection.kept)
+                summaries.append(array_summary(len(view), cols, selection, rows_found.query_matches))
+            text = "\n".join(lines)
+            # The per-character estimate came from a sample: check it once on the real output.
+            actual = tokens.measure(text)
+            if actual <= ctx.budget_tokens - _RESERVED_TOKENS or room <= 0:
+                break
+            room = int(room * (ctx.budget_tokens - _RESERVED_TOKENS) / actual * 0.95)
+        summary = join_summaries([view.array.path for view in views], summaries)
+        return Compressed(text, summary, transform, _items_of(views))
 
 
-def _needs_ascii(content: str) -> bool:
+def _minified(text: str) -> Compressed:
+    """The lossless minified form (items are added by the caller)."""
+    return Compressed(text, "minified; nothing omitted", "json:minified", lossless=True)
+
+
+def _may_hold_surrogates(content: str) -> bool:
     """True when parsed strings may hold lone surrogates, which UTF-8 output cannot carry."""
     if _ESCAPED_SURROGATE.search(content):
         return True
@@ -208,45 +325,43 @@ def _needs_ascii(content: str) -> bool:
     return False
 
 
-def _items(doc: Any, arrays: list[_Array], ascii_only: bool) -> list[Item]:
-    """Every record of every big array; for a document without one, each top-level entry."""
-    if arrays:
-        return [
-            Item(f"{array.path}[{i}]", render.dumps(row, ascii_only))
-            for array in arrays
-            for i, row in enumerate(array.rows)
-        ]
+def _notable_indices(nested: Nested, values: list[Any]) -> list[int]:
+    """The picker for long nested lists: their notable items, best first."""
+    return [index for index, _ in nested.notable(values)]
+
+
+def _query_texts(view: _Rows, query: str | None) -> list[str]:
+    """The rows' minified texts, lower-cased, for query matching (only when there is a query)."""
+    return [text.lower() for text in view.array.texts] if query and query.strip() else []
+
+
+def _cut_items(doc: Any, limits: render.Limits, surrogates: bool) -> list[Item]:
+    """Each value pruning shortened, whole, at its path (so a query can fetch it back)."""
+    items: list[Item] = []
+    stack: list[tuple[str, Any, int]] = [("$", doc, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if depth > 0 and render.is_long(value, limits):
+            items.append(Item(path, render.dumps(value, surrogates)))
+            continue
+        if depth >= _MAX_DEPTH or not isinstance(value, (dict, list)):
+            continue
+        children = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        stack.extend((_child_path(path, key), child, depth + 1) for key, child in reversed(children))
+    return items
+
+
+def _items_of(views: list[_Rows]) -> list[Item]:
+    """Every record of every big array, at its position, minified."""
+    return [
+        Item(f"{view.array.path}[{i}]", text) for view in views for i, text in enumerate(view.array.texts)
+    ]
+
+
+def _top_level_items(doc: Any, surrogates: bool) -> list[Item]:
+    """For a document without a big array: each top-level key (or element), minified."""
     if isinstance(doc, dict):
-        return [Item(_child_path("$", key), render.dumps(value, ascii_only)) for key, value in doc.items()]
+        return [Item(_child_path("$", key), render.dumps(value, surrogates)) for key, value in doc.items()]
     if isinstance(doc, list):
-        return [Item(f"$[{i}]", render.dumps(value, ascii_only)) for i, value in enumerate(doc)]
-    return []
-
-
-def _summary(array: _Array, kept: list[int], reasons: dict[int, str], dropped_failures: int) -> str:
-    total = len(array.rows)
-    kept_set = set(kept)
-    dropped = [i for i in range(total) if i not in kept_set]
-    flagged = [i for i, why in reasons.items() if why.startswith(("failure", "outlier", "rare"))]
-    text = f"{total} rows → {len(kept)} shown; {len(dropped)} omitted"
-    key = category_field(array.rows, flagged)
-    if key is not None and dropped:
-        counts = Counter(
-            json.dumps(row.get(key) if isinstance(row, dict) else row, ensure_ascii=False).strip('"')
-            for row in (array.rows[i] for i in dropped)
-        )
-        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        parts = [f"{count} {key}={value[:30]}" for value, count in ordered[:4]]
-        if len(ordered) > 4:
-            parts.append(f"{sum(c for _, c in ordered[4:])} other")
-        text += f" ({', '.join(parts)})"
-    why = Counter(reason.split(" ")[0] for reason in reasons.values())
-    text += "; shown: " + ", ".join(f"{count} {name}" for name, count in sorted(why.items(), key=lambda kv: (-kv[1], kv[0])))
-    if dropped_failures:
-        text += f"; {dropped_failures} failing rows did not fit the budget"
-    return text
-
-
-def _clip(summary: str, limit: int = 400) -> str:
-    summary = summary.replace("]", ")").replace("[", "(").replace("\n", " ")
-    return summary if len(summary) <= limit else summary[: limit - 1] + "…"
+        return [Item(f"$[{i}]", render.dumps(value, surrogates)) for i, value in enumerate(doc)]
+    return [Item("$", render.dumps(doc, surrogates))]
