@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -68,6 +72,7 @@ def test_json_lines():
     assert result is not None and result.transform == "json:rows"
     assert all(rows[i]["id"] in result.text for i in failing_ids())
     assert result.items[17].position == "$[17]" and json.loads(result.items[17].text) == rows[17]
+    assert result.text.startswith("$: 1000 JSON lines, ")  # the index is the line's, not an array's
     assert count_tokens(result.text) < 0.2 * count_tokens(text)
 
 
@@ -115,8 +120,14 @@ def test_object_without_a_big_array_keeps_every_key():
     pruned = json.loads(result.text)
     assert list(pruned) == list(manifest)
     assert pruned["scripts"] == manifest["scripts"] and pruned["license"] == "WTFPL"
-    assert "more items" in json.dumps(pruned["keywords"])
+    assert pruned["keywords"][:3] == ["keyword-0", "keyword-1", "keyword-2"]
+    assert pruned["keywords"][-1] == "keyword-59" and any("items omitted" in k for k in pruned["keywords"])
+    assert "chars]…" in pruned["description"]
     assert count_tokens(result.text) < count_tokens(text) * 0.3
+    # What was shortened can be fetched back whole by its path.
+    by_path = {item.position: item.text for item in result.items}
+    assert json.loads(by_path["$.description"]) == manifest["description"]
+    assert json.loads(by_path["$.keywords"]) == manifest["keywords"]
 
 
 def test_big_array_of_scalars_keeps_failures_and_ends():
@@ -240,3 +251,162 @@ def test_determinism_covers_every_field_of_the_result():
     text = json.dumps({"data": {"items": rows}, "total": 1000}, indent=2)
     first, second = compress(text, query="payments timed out"), compress(text, query="payments timed out")
     assert first.text == second.text and first.summary == second.summary and first.items == second.items
+
+
+def shown_lines(result) -> list[str]:
+    return [line for line in result.text.splitlines() if re.match(r"\[\d+\] ", line)]
+
+
+def test_records_without_the_table_keys_are_shown_whole_not_padded_with_null():
+    rows = api_results()  # failing rows alone have an "error" key
+    result = compress(json.dumps(rows))
+    assert "(records with other keys shown whole)" in result.text.splitlines()[0]
+    first_failure = failing_ids()[0]
+    line = next(line for line in shown_lines(result) if line.startswith(f"[{first_failure}] "))
+    assert json.loads(line.split(" ", 1)[1]) == rows[first_failure]
+    assert all(line.endswith('"]') or line.endswith("}") for line in shown_lines(result))
+
+
+def test_a_failing_element_deep_in_a_nested_list_is_shown_with_its_position():
+    suites = [
+        {"suite": f"s{j}", "tests": [{"name": f"t{j}-{i}", "status": "passed", "ms": 10 + i % 5} for i in range(200)]}
+        for j in range(12)
+    ]
+    suites[7]["tests"][137] = {"name": "t7-137", "status": "failed", "ms": 12, "message": "expected 3, got 4"}
+    result = compress(json.dumps(suites))
+    line = next(line for line in shown_lines(result) if line.startswith("[7] "))
+    assert '"t7-137","status":"failed"' in line and "expected 3, got 4" in line
+    assert "items omitted, 10..136" in line  # the gap before it says which items are missing
+    assert "failure" in result.summary
+
+
+def test_a_query_naming_a_field_or_a_common_value_does_not_flood_the_output():
+    text = json.dumps(api_results(), indent=2)
+    plain = compress(text)
+    assert compress(text, query="status").text == plain.text  # every row has the key: no signal
+    common = compress(text, query="/api/v1/payments")  # about a fifth of the rows
+    assert count_tokens(common.text) < 2 * count_tokens(plain.text)
+    assert re.search(r"\d+ rows match the query, \d+ shown", common.summary)
+
+
+def test_a_query_sentence_finds_the_row_it_names():
+    text = json.dumps(api_results(), indent=2)
+    result = compress(text, query="SELECT * FROM requests WHERE id = 'req-00421'")
+    assert '[421] ["req-00421"' in result.text
+
+
+def test_both_sides_of_a_gap_in_sorted_timestamps_are_kept():
+    rows = [{"t": f"2026-11-20T10:{i // 60:02d}:{i % 60:02d}Z", "v": i % 3} for i in range(900)]
+    for i in range(600, 900):  # the service was silent for two hours
+        rows[i]["t"] = f"2026-11-20T12:{i // 60:02d}:{i % 60:02d}Z"
+    result = compress(json.dumps(rows))
+    starts = {line.split(" ", 1)[0] for line in shown_lines(result)}
+    assert {"[599]", "[600]"} <= starts
+    assert "gap" in result.summary
+
+
+def test_records_that_are_lists_do_not_pass_for_table_rows():
+    rows: list = [{"a": i, "b": f"x{i}"} for i in range(60)]
+    rows[5] = [5, "x5"]  # would read like the table row of {"a": 5, "b": "x5"}
+    result = compress(json.dumps(rows, indent=2), budget=100_000)
+    assert result.lossless and result.transform == "json:minified"
+    assert json.loads(result.text) == rows
+
+
+def test_summary_counts_by_category_add_up_and_fit_in_the_marker():
+    rows = [{"id": i, "status": "ok", "ms": 100 + i % 9} for i in range(3000)]
+    for i in range(0, 3000, 20):  # 150 failures of two kinds: more than the budget holds
+        rows[i]["status"] = "timeout" if i % 40 else "failed"
+    result = compress(json.dumps(rows), budget=1000)
+    kept = len(shown_lines(result))
+    assert re.match(rf"3000 rows → {kept} shown; {3000 - kept} omitted \(", result.summary)
+    assert omitted_counts(result.summary) == 3000 - kept
+    assert "status=ok" in result.summary and "status=timeout" in result.summary
+    assert "failing rows did not fit the budget" in result.summary
+    assert len(result.summary) <= 200 and "]" not in result.summary and "\n" not in result.summary
+    assert '"timeout"' in result.text and '"failed"' in result.text  # one of each kind before more of either
+
+
+@pytest.mark.parametrize(
+    ("field", "healthy", "failing"),
+    [
+        ("status", "completed", "failed"),
+        ("ok", True, False),
+        ("success", True, False),
+        ("code", 200, 503),
+        ("log", "request served", "Traceback (most recent call last): KeyError 'user'"),
+        ("result", "ok", "NullPointerException at Foo.bar(Foo.java:12)"),
+        ("result", "ok", "UPSTREAM_TIMEOUT"),
+    ],
+)
+def test_failures_are_judged_by_value(field, healthy, failing):
+    rows = [{"id": f"job-{i}", field: healthy, "error": None, "n": i % 4} for i in range(1200)]
+    rows[777][field] = failing
+    result = compress(json.dumps(rows, indent=1))
+    assert '"job-777"' in result.text
+    assert len(shown_lines(result)) < 20  # "error": null everywhere did not make every row a failure
+
+
+def test_a_field_filled_in_only_in_a_few_rows_is_shown_whatever_its_name():
+    rows = [{"id": f"q{i}", "data": {"user": {"name": f"n{i}"}}} for i in range(1000)]
+    for i in (123, 456, 789):  # no failure word, no status: only the value's presence is unusual
+        rows[i]["problems"] = [{"message": "Cannot return null for non-nullable field User.email"}]
+    result = compress(json.dumps(rows))
+    assert all(f'"q{i}"' in result.text for i in (123, 456, 789))
+    assert len(shown_lines(result)) < 20
+
+
+def test_huge_integers_do_not_break_the_statistics():
+    rows = [{"id": i, "big": 10**400 + i, "ms": 100 + i % 7} for i in range(400)]
+    result = compress(json.dumps(rows))
+    assert result is not None and str(10**400 + 3)[:50] in json.dumps([item.text for item in result.items])
+
+
+def test_binary_read_with_surrogateescape_is_not_json():
+    text = (b"\x00\xff\xfe\x80 not json " * 200).decode("utf-8", "surrogateescape")
+    assert compress(text) is None
+
+
+def test_output_is_identical_across_hash_seeds():
+    """Set and dict order must not leak into the output (string hashing differs per process)."""
+    script = (
+        "import hashlib, json, sys; sys.path.insert(0, 'tests');"
+        "from test_json_compressor import compress; from samples import api_results;"
+        "rows = api_results(error_field=True); rows[5]['region'] = 'sa-east-1'; rows[9]['latency_ms'] = 9000;"
+        "r = compress(json.dumps({'data': rows, 'meta': {'x': 'y' * 900}}), query='payments timed out eu-west-1');"
+        "print(hashlib.sha256(repr((r.text, r.summary, r.transform, r.items)).encode()).hexdigest())"
+    )
+    root = Path(__file__).resolve().parent.parent
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True, text=True, check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1
+
+
+def test_an_object_with_nothing_long_to_shorten_is_minified_losslessly():
+    settings = {f"option_{i}": i % 7 == 0 for i in range(1500)}
+    text = json.dumps(settings, indent=4)
+    result = compress(text, budget=1000)
+    assert result.lossless and result.transform == "json:minified"
+    assert json.loads(result.text) == settings and result.summary == "minified; nothing omitted"
+
+
+def test_both_sides_of_a_change_of_regime_are_kept_but_a_blip_is_not_a_change():
+    rows = [{"seq": i, "build": "v1" if i < 700 else "v2", "ms": 100 + i % 9} for i in range(1000)]
+    rows[300]["build"] = "v0"  # one odd row: a rare value, not a change of regime
+    result = compress(json.dumps(rows))
+    starts = {line.split(" ", 1)[0] for line in shown_lines(result)}
+    assert {"[699]", "[700]", "[300]"} <= starts and not {"[299]", "[301]"} & starts
+    assert "change-point" in result.summary
+
+
+def test_an_error_line_among_many_log_lines_of_a_record_is_shown():
+    rows = [{"job": f"j{i}", "logs": [f"step {k} done" for k in range(100)]} for i in range(60)]
+    rows[33]["logs"][80] = "ERROR: disk quota exceeded"
+    result = compress(json.dumps(rows))
+    line = next(line for line in shown_lines(result) if line.startswith("[33] "))
+    assert "ERROR: disk quota exceeded" in line and "items omitted, 10..79" in line

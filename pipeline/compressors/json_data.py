@@ -9,14 +9,16 @@ values.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from headroom_mcp.pipeline.compressors import json_render as render
-from headroom_mcp.pipeline.compressors.json_select import Columns, candidates, category_field, columns_of, select_rows
+from headroom_mcp.pipeline.compressors.json_select import Nested, candidates, select_rows
+from headroom_mcp.pipeline.compressors.json_signals import columns_of
+from headroom_mcp.pipeline.compressors.json_summary import array_summary, join_summaries
 from headroom_mcp.pipeline.contract import Compressed, Context, Item
 
 _MIN_ROWS = 8
@@ -25,7 +27,7 @@ _MIN_SHARE = 0.01  # an array smaller than this share of the input is left in pl
 _MAX_DEPTH = 64
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SAMPLE_CHARS = 6000
-_SUMMARY_LIMIT = 200
+_EXACT_COUNT_CHARS = 400_000  # above this, output size is estimated from samples of the output itself
 _RESERVED_TOKENS = 60  # the closing marker the pipeline appends
 
 
@@ -114,9 +116,13 @@ class _Tokens:
     """Token estimates from the measured tokens-per-character of the content's own rendering."""
 
     def __init__(self, ctx: Context, text: str):
+        self.count = ctx.count_tokens
+        self.per_char = self._per_char(text)
+
+    def _per_char(self, text: str) -> float:
         middle = len(text) // 2
-        sample = text[:_SAMPLE_CHARS] + text[middle : middle + _SAMPLE_CHARS]
-        self.per_char = max(ctx.count_tokens(sample), 1) / max(len(sample), 1)
+        sample = text[:_SAMPLE_CHARS] + text[middle : middle + _SAMPLE_CHARS] + text[-_SAMPLE_CHARS:]
+        return max(self.count(sample), 1) / max(len(sample), 1)
 
     def of(self, chars: int) -> int:
         return int(chars * self.per_char) + 1
@@ -124,25 +130,41 @@ class _Tokens:
     def chars(self, tokens: int) -> int:
         return int(tokens / self.per_char)
 
+    def measure(self, text: str) -> int:
+        """Tokens of ``text``: exact when small; from samples of it when large (exact costs seconds)."""
+        if len(text) <= _EXACT_COUNT_CHARS:
+            return self.count(text)
+        return int(len(text) * self._per_char(text)) + 1
+
 
 class _Rows:
     """One big array as the output shows it; rows are rendered only when asked (50 MB arrays)."""
 
-    def __init__(self, array: _Array, surrogates: bool):
+    def __init__(self, array: _Array, surrogates: bool, pick: render.Picker, json_lines: bool = False):
         self.array = array
         self.surrogates = surrogates
+        self.pick = pick
+        self.noun = "JSON lines" if json_lines else "records"
         self.columns = render.common_keys(array.rows)
+        columns = self.columns
+        self.table_rows = sum(render.is_table_row(row, columns) for row in array.rows) if columns else 0
         # A table row drops each key's '"key":' from the record's minified text.
-        self.key_chars = sum(len(render.dumps(k, surrogates)) + 1 for k in self.columns or ())
+        self.key_chars = sum(len(render.dumps(k, surrogates)) + 1 for k in columns or ())
         self._lines: dict[int, str] = {}
 
-    def _is_table_row(self, row: Any) -> bool:
-        return self.columns is not None and isinstance(row, dict) and tuple(row) == self.columns
+    @property
+    def others(self) -> bool:
+        """True when some records do not fit the table's columns (they are shown whole)."""
+        return self.columns is not None and self.table_rows < len(self.array.rows)
+
+    def header(self, shown: int | None) -> str:
+        """The line introducing this array in the output."""
+        columns, surrogates = self.columns, self.surrogates
+        return render.header(self.array.path, len(self), shown, columns, surrogates, self.others, self.noun)
 
     def table_chars(self) -> int:
         """Length of the lossless table body, computed without rendering it."""
-        saved = sum(self.key_chars for row in self.array.rows if self._is_table_row(row))
-        return self.array.chars - saved
+        return self.array.chars - self.key_chars * self.table_rows
 
     def table(self) -> list[str]:
         """Every row, unshortened, as a table row or (other keys) the record itself."""
@@ -152,7 +174,7 @@ class _Rows:
         """Row ``index`` as shown in the lossy form: ``[index] row`` with long values shortened."""
         line = self._lines.get(index)
         if line is None:
-            row = render.shorten(self.array.rows[index])
+            row = render.shorten(self.array.rows[index], self.pick)
             line = self._lines[index] = f"[{index}] {render.render_row(row, self.columns, self.surrogates)}"
         return line
 
@@ -178,7 +200,8 @@ class JsonCompressor:
         surrogates = _may_hold_surrogates(content)
         try:
             return self._compress(doc, json_lines, surrogates, len(content), ctx)
-        except RecursionError:  # nesting json.loads accepted but the encoder will not
+        except (RecursionError, OverflowError):
+            # Nesting json.loads accepted but the encoder will not; numbers no float can hold.
             return None
 
     def _compress(self, doc: Any, json_lines: bool, surrogates: bool, size: int, ctx: Context) -> Compressed:
@@ -193,15 +216,21 @@ class JsonCompressor:
             minified = render.dumps(doc, surrogates)
         tokens = _Tokens(ctx, minified)
         skeleton = None if whole or not arrays else _skeleton(doc, arrays)
-        views = [_Rows(array, surrogates) for array in arrays]
+        nested = Nested(ctx.query)
+        pick = functools.partial(_notable_indices, nested)
+        views = [_Rows(array, surrogates, pick, json_lines and array.rows is doc) for array in arrays]
 
-        lossless = self._lossless(minified, skeleton, views, tokens, ctx)
-        if lossless is not None:
-            lossless.items = _items_of(views) if views else _top_level_items(doc, surrogates)
-            return lossless
-        if not arrays:
-            return self._pruned(doc, json_lines, surrogates)
-        return self._rows(skeleton, views, surrogates, ctx, tokens)
+        result = self._lossless(minified, skeleton, views, tokens, ctx)
+        if result is not None:
+            result.items = _items_of(views) if views else _top_level_items(doc, surrogates)
+            return result
+        if views:
+            return self._rows(skeleton, views, surrogates, ctx, tokens, nested)
+        result = self._pruned(doc, json_lines, surrogates, pick, ctx, tokens)
+        if result is None:  # nothing long to shorten: minified is the best there is
+            result = _minified(minified)
+            result.items = _top_level_items(doc, surrogates)
+        return result
 
     def _lossless(
         self, minified: str, skeleton: Any, views: list[_Rows], tokens: _Tokens, ctx: Context
@@ -212,38 +241,50 @@ class JsonCompressor:
         if table_chars is not None and table_chars < len(minified) and tokens.of(table_chars) <= ctx.budget_tokens:
             lines = [skeleton_text] if skeleton_text else []
             for view in views:
-                lines.append(render.header(view.array.path, len(view), None, view.columns, view.surrogates))
+                lines.append(view.header(None))
                 lines.extend(view.table())
-            count = sum(len(v) for v in views)
-            summary = f"{count} records re-encoded as a table; nothing omitted"
+            noun = views[0].noun if len(views) == 1 else "records"
+            summary = f"{sum(len(v) for v in views)} {noun} re-encoded as a table; nothing omitted"
             return Compressed("\n".join(lines), summary, "json:table", lossless=True)
         if tokens.of(len(minified)) <= ctx.budget_tokens:
-            return Compressed(minified, "minified; nothing omitted", "json:minified", lossless=True)
+            return _minified(minified)
         return None
 
-    def _pruned(self, doc: Any, json_lines: bool, surrogates: bool) -> Compressed:
-        """Every key kept; long strings and long lists lose their middle."""
-        shortened = render.shorten(doc)
-        if json_lines:
-            text = "\n".join(render.dumps(value, surrogates) for value in shortened)
-        else:
-            text = render.dumps(shortened, surrogates)
-        items = _top_level_items(doc, surrogates)
-        return Compressed(text, "long values shortened; every key kept", "json:pruned", items)
+    def _pruned(
+        self, doc: Any, json_lines: bool, surrogates: bool, pick: render.Picker, ctx: Context, tokens: _Tokens
+    ) -> Compressed | None:
+        """Every key kept; long strings and long lists lose their middle (more of it if still over budget).
+
+        None when nothing is long enough to shorten.
+        """
+        for limits in (render.DEFAULT, render.TIGHT):
+            shortened = render.shorten(doc, pick, limits)
+            if json_lines:
+                text = "\n".join(render.dumps(value, surrogates) for value in shortened)
+            else:
+                text = render.dumps(shortened, surrogates)
+            if tokens.measure(text) <= ctx.budget_tokens - _RESERVED_TOKENS:
+                break
+        cut = _cut_items(doc, limits, surrogates)
+        if not cut:
+            return None
+        items = _top_level_items(doc, surrogates) + cut
+        summary = f"{len(cut)} long values shortened; every key kept"
+        return Compressed(text, summary, "json:pruned", items)
 
     def _rows(
-        self, skeleton: Any, views: list[_Rows], surrogates: bool, ctx: Context, tokens: _Tokens
+        self, skeleton: Any, views: list[_Rows], surrogates: bool, ctx: Context, tokens: _Tokens, nested: Nested
     ) -> Compressed:
         """Statistically chosen rows of each big array, the rest of the document around them."""
         transform = "json:rows"
         skeleton_text = ""
         if skeleton is not None:
-            skeleton_text = render.dumps(render.shorten(skeleton), surrogates)
+            skeleton_text = render.dumps(render.shorten(skeleton, views[0].pick), surrogates)
             if skeleton_text != render.dumps(skeleton, surrogates):
                 transform += "+json:pruned"
         columns = [columns_of(view.array.rows) for view in views]
         found = [
-            candidates(view.array.rows, cols, [t.lower() for t in view.array.texts] if ctx.query else [], ctx.query)
+            candidates(view.array.rows, cols, _query_texts(view, ctx.query), ctx.query, nested)
             for view, cols in zip(views, columns, strict=True)
         ]
         total_chars = sum(view.array.chars for view in views) or 1
@@ -255,16 +296,22 @@ class JsonCompressor:
             for view, cols, rows_found in zip(views, columns, found, strict=True):
                 share = max(int(max(room, 0) * view.array.chars / total_chars), 1)
                 selection = select_rows(rows_found, view, share)
-                lines.append(render.header(view.array.path, len(view), len(selection.kept), view.columns, surrogates))
+                lines.append(view.header(len(selection.kept)))
                 lines.extend(view.line(i) for i in selection.kept)
-                summaries.append(_summary(view, cols, selection.kept, selection.reasons, selection.dropped_failures))
+                summaries.append(array_summary(len(view), cols, selection, rows_found.query_matches))
             text = "\n".join(lines)
             # The per-character estimate came from a sample: check it once on the real output.
-            actual = ctx.count_tokens(text)
+            actual = tokens.measure(text)
             if actual <= ctx.budget_tokens - _RESERVED_TOKENS or room <= 0:
                 break
             room = int(room * (ctx.budget_tokens - _RESERVED_TOKENS) / actual * 0.95)
-        return Compressed(text, _join_summaries(views, summaries), transform, _items_of(views))
+        summary = join_summaries([view.array.path for view in views], summaries)
+        return Compressed(text, summary, transform, _items_of(views))
+
+
+def _minified(text: str) -> Compressed:
+    """The lossless minified form (items are added by the caller)."""
+    return Compressed(text, "minified; nothing omitted", "json:minified", lossless=True)
 
 
 def _may_hold_surrogates(content: str) -> bool:
@@ -276,6 +323,32 @@ def _may_hold_surrogates(content: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+def _notable_indices(nested: Nested, values: list[Any]) -> list[int]:
+    """The picker for long nested lists: their notable items, best first."""
+    return [index for index, _ in nested.notable(values)]
+
+
+def _query_texts(view: _Rows, query: str | None) -> list[str]:
+    """The rows' minified texts, lower-cased, for query matching (only when there is a query)."""
+    return [text.lower() for text in view.array.texts] if query and query.strip() else []
+
+
+def _cut_items(doc: Any, limits: render.Limits, surrogates: bool) -> list[Item]:
+    """Each value pruning shortened, whole, at its path (so a query can fetch it back)."""
+    items: list[Item] = []
+    stack: list[tuple[str, Any, int]] = [("$", doc, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if depth > 0 and render.is_long(value, limits):
+            items.append(Item(path, render.dumps(value, surrogates)))
+            continue
+        if depth >= _MAX_DEPTH or not isinstance(value, (dict, list)):
+            continue
+        children = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        stack.extend((_child_path(path, key), child, depth + 1) for key, child in reversed(children))
+    return items
 
 
 def _items_of(views: list[_Rows]) -> list[Item]:
@@ -291,68 +364,4 @@ def _top_level_items(doc: Any, surrogates: bool) -> list[Item]:
         return [Item(_child_path("$", key), render.dumps(value, surrogates)) for key, value in doc.items()]
     if isinstance(doc, list):
         return [Item(f"$[{i}]", render.dumps(value, surrogates)) for i, value in enumerate(doc)]
-    return []
-
-
-def _summary(
-    view: _Rows, columns: Columns, kept: list[int], reasons: dict[int, str], dropped_failures: int
-) -> list[str]:
-    """The omission summary of one array as parts, most important first."""
-    total = len(view)
-    kept_set = set(kept)
-    dropped = [i for i in range(total) if i not in kept_set]
-    head = f"{total} rows → {len(kept)} shown; {len(dropped)} omitted"
-    flagged = [i for i, why in reasons.items() if why.startswith(("failure", "outlier", "rare"))]
-    key = category_field(columns, flagged) if dropped else None
-    if key is not None:
-        head += f" ({_counts(key, [columns.values[key][i] for i in dropped])})"
-    parts = [head]
-    if dropped_failures:
-        parts.append(f"{dropped_failures} failing rows did not fit the budget")
-    why = Counter(reason.split(" ")[0] for reason in reasons.values())
-    ordered = sorted(why.items(), key=lambda kv: (-kv[1], kv[0]))
-    parts.append("shown: " + ", ".join(f"{n} {name}" for name, n in ordered))
-    return parts
-
-
-def _counts(key: str, values: list[Any]) -> str:
-    """``962 status=200, 8 status=503, 3 other``: the dropped rows by one field's values; sums to all."""
-    labels: dict[tuple[type, Any], str] = {}
-    counts: Counter[str] = Counter()
-    for value in values:
-        if isinstance(value, (dict, list)):
-            counts[_label(value)] += 1
-            continue
-        slot = (type(value), value)
-        label = labels.get(slot)
-        if label is None:
-            label = labels[slot] = _label(value)
-        counts[label] += 1
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    parts = [f"{n} {key}={label}" for label, n in ordered[:3]]
-    if len(ordered) > 3:
-        parts.append(f"{sum(n for _, n in ordered[3:])} other")
-    return ", ".join(parts)
-
-
-def _label(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False).strip('"')[:30]
-
-
-def _join_summaries(views: list[_Rows], summaries: list[list[str]]) -> str:
-    """One line under the limit: each array's head, then details while they fit."""
-    if len(views) == 1:
-        parts = summaries[0]
-    else:
-        parts = [f"{view.array.path}: {parts[0]}" for view, parts in zip(views, summaries, strict=True)]
-        parts += [f"{view.array.path}: {p}" for view, s in zip(views, summaries, strict=True) for p in s[1:2]]
-    line = _clean(parts[0])
-    for part in parts[1:]:
-        if len(line) + 2 + len(part) <= _SUMMARY_LIMIT:
-            line += "; " + _clean(part)
-    return line if len(line) <= _SUMMARY_LIMIT else line[: _SUMMARY_LIMIT - 1] + "…"
-
-
-def _clean(text: str) -> str:
-    # A ']' would end the marker early; newlines would break its one line.
-    return text.replace("]", ")").replace("[", "(").replace("\n", " ")
+    return [Item("$", render.dumps(doc, surrogates))]

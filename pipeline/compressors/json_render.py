@@ -5,15 +5,38 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
-
-LONG_STRING = 300
-LONG_LIST = 20
 
 # One encoder for every call: json.dumps with arguments builds a new one each time.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAX_DEPTH = 40
+
+# Indices of a long list worth showing besides its ends (failures, query matches, outliers).
+Picker = Callable[[list[Any]], list[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """When a value counts as long, and how much of it stays visible."""
+
+    string: int = 300  # strings longer than this keep their head and tail
+    items: int = 20  # lists longer than this keep their ends and their notable items
+    head: int = 10
+    tail: int = 2
+    notable: int = 10  # notable items kept from the middle of a long list
+
+    def string_head(self) -> int:
+        return self.string * 2 // 3
+
+    def string_tail(self) -> int:
+        return self.string // 5
+
+
+DEFAULT = Limits()
+TIGHT = Limits(string=120, items=8, head=3, tail=1, notable=4)
 
 
 def dumps(value: Any, surrogates: bool = False) -> str:
@@ -34,42 +57,96 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
-def shorten(value: Any, depth: int = 0) -> Any:
-    """``value`` with long strings cut to head…tail and long lists to their ends, keeping every key."""
-    if isinstance(value, str) and len(value) > LONG_STRING:
-        return f"{value[:200]}…[{len(value) - 260} chars]…{value[-60:]}"
-    if depth > 40:
+def is_long(value: Any, limits: Limits = DEFAULT) -> bool:
+    """True for a string or list that :func:`shorten` would cut."""
+    if isinstance(value, str):
+        return len(value) > limits.string
+    return isinstance(value, list) and len(value) > limits.items
+
+
+def shorten(value: Any, pick: Picker | None = None, limits: Limits = DEFAULT, depth: int = 0) -> Any:
+    """``value`` with long strings cut to head…tail and long lists to their ends, keeping every key.
+
+    A long list also keeps the items ``pick`` names (a failing test in the
+    middle of 200 passing ones); each run of dropped items becomes one
+    ``"…[N items omitted, a..b]…"`` string, so indices stay countable.
+    """
+    if isinstance(value, str):
+        if len(value) <= limits.string:
+            return value
+        head, tail = limits.string_head(), limits.string_tail()
+        return f"{value[:head]}…[{len(value) - head - tail} chars]…{value[-tail:]}"
+    if depth > _MAX_DEPTH:
         return value
     if isinstance(value, dict):
-        return {k: shorten(v, depth + 1) for k, v in value.items()}
+        return {k: shorten(v, pick, limits, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        if len(value) > LONG_LIST:
-            head = [shorten(v, depth + 1) for v in value[:10]]
-            tail = [shorten(v, depth + 1) for v in value[-2:]]
-            return [*head, f"…[{len(value) - 12} more items]…", *tail]
-        return [shorten(v, depth + 1) for v in value]
+        if len(value) <= limits.items:
+            return [shorten(v, pick, limits, depth + 1) for v in value]
+        return _shorten_list(value, pick, limits, depth)
     return value
 
 
+def _shorten_list(value: list[Any], pick: Picker | None, limits: Limits, depth: int) -> list[Any]:
+    n = len(value)
+    notable = pick(value)[: limits.notable] if pick else []
+    keep = sorted({*range(limits.head), *range(n - limits.tail, n), *notable})
+    out: list[Any] = []
+    previous = -1
+    for index in keep:
+        if index - previous > 1:
+            out.append(gap_note(previous + 1, index - 1))
+        out.append(shorten(value[index], pick, limits, depth + 1))
+        previous = index
+    return out
+
+
+def gap_note(first: int, last: int) -> str:
+    """The placeholder for items ``first..last`` (inclusive) of a list."""
+    count = last - first + 1
+    return f"…[{count} item omitted, {first}]…" if count == 1 else f"…[{count} items omitted, {first}..{last}]…"
+
+
 def common_keys(rows: Sequence[Any]) -> tuple[str, ...] | None:
-    """The key order most records share, if most do (then they render as table rows)."""
+    """The key order most records share, if most do (then they render as table rows).
+
+    None when some record is itself a list: its text would look like a table row.
+    """
     shapes = Counter(tuple(row) for row in rows if isinstance(row, dict))
-    if not shapes:
+    if not shapes or any(isinstance(row, list) for row in rows):
         return None
     keys, count = shapes.most_common(1)[0]
     return keys if count >= len(rows) * 0.5 and keys else None
 
 
+def is_table_row(row: Any, columns: tuple[str, ...] | None) -> bool:
+    """True when ``row`` renders as a table row under ``columns`` (same keys, same order)."""
+    return columns is not None and isinstance(row, dict) and len(row) == len(columns) and tuple(row) == columns
+
+
 def render_row(row: Any, columns: tuple[str, ...] | None, surrogates: bool) -> str:
     """A table row (``[v1,v2,...]``) when the record has exactly ``columns``, else the record itself."""
-    if columns is not None and isinstance(row, dict) and tuple(row) == columns:
-        return dumps([row[key] for key in columns], surrogates)
+    if is_table_row(row, columns):
+        return dumps(list(row.values()), surrogates)
     return dumps(row, surrogates)
 
 
-def header(path: str, total: int, shown: int | None, columns: tuple[str, ...] | None, surrogates: bool) -> str:
-    """The line that introduces an array: where it is, its size and its columns."""
-    count = f"{total} records" if shown is None else f"{total} records, {shown} shown as [index] row"
+def header(
+    path: str,
+    total: int,
+    shown: int | None,
+    columns: tuple[str, ...] | None,
+    surrogates: bool,
+    others: bool = False,
+    noun: str = "records",
+) -> str:
+    """The line that introduces an array: where it is, its size and its columns.
+
+    ``others`` says some records have other keys; those are shown as whole
+    objects. ``noun`` names the rows (``JSON lines`` when the index is a line's).
+    """
+    count = f"{total} {noun}" if shown is None else f"{total} {noun}, {shown} shown as [index] row"
     if columns is None:
         return f"{path}: {count}"
-    return f"{path}: {count}; columns {dumps(list(columns), surrogates)} (records with other keys shown whole)"
+    note = " (records with other keys shown whole)" if others else ""
+    return f"{path}: {count}; columns {dumps(list(columns), surrogates)}{note}"
