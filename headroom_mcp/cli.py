@@ -95,6 +95,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _wrap(args: argparse.Namespace) -> int:
     import anyio
 
+    from headroom_mcp import api
     from headroom_mcp.wrappers.serve import wrap_stdio
     from headroom_mcp.wrappers.upstream import UpstreamCommand, UpstreamError
 
@@ -103,7 +104,8 @@ def _wrap(args: argparse.Namespace) -> int:
         print("headroom-mcp: wrap needs the upstream command after --", file=sys.stderr)
         return 2
     try:
-        anyio.run(lambda: wrap_stdio(UpstreamCommand(argv), call_timeout=args.timeout))
+        command = UpstreamCommand(argv, env=dict(api.current_settings().upstream_env))
+        anyio.run(lambda: wrap_stdio(command, call_timeout=args.timeout))
     except UpstreamError as exc:
         print(f"headroom-mcp: {exc}", file=sys.stderr)
         return 1

@@ -24,6 +24,16 @@ class ConfigError(ValueError):
     """A setting is invalid or the config file cannot be read."""
 
 
+class ToolPolicy(BaseModel):
+    """How the wrapper treats one upstream tool's results (``[tools."NAME"]`` in the config)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    compress: bool = Field(True, description="False: this tool's results always pass through untouched.")
+    max_tokens: int | None = Field(None, ge=1, description="Token budget for this tool's results.")
+    min_tokens: int | None = Field(None, ge=0, description="This tool's results under this many tokens pass through.")
+
+
 class Settings(BaseModel):
     """Every knob headroom-mcp has. Field names are the TOML keys; env vars are ``HEADROOM_MCP_<NAME>``."""
 
@@ -38,6 +48,8 @@ class Settings(BaseModel):
     max_output_ratio: float = Field(0.9, gt=0, le=1, description="Keep the original unless output is this much smaller.")
     page_tokens: int = Field(20_000, ge=500, le=100_000, description="Largest page headroom_retrieve returns.")
     log_level: str = Field("WARNING", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    tools: dict[str, ToolPolicy] = Field(default_factory=dict, description="Per-tool policy for wrapped servers.")
+    upstream_env: dict[str, str] = Field(default_factory=dict, description="Added to the wrapped server's environment.")
 
 
 def default_config_path() -> Path:
@@ -61,7 +73,9 @@ def load_settings(
     if config_path or path.exists():
         for key, value in _read_toml(path).items():
             values[key], sources[key] = value, f"{path}"
-    for name in Settings.model_fields:
+    for name, info in Settings.model_fields.items():
+        if info.annotation in (dict[str, ToolPolicy], dict[str, str]):
+            continue  # tables come from the file only
         env_name = ENV_PREFIX + name.upper()
         if env_name in environ:
             values[name], sources[name] = environ[env_name], env_name

@@ -120,7 +120,7 @@ def compress_content(
     if looks_binary(content):
         return unchanged("binary content passed through")
     tokens_before = estimate_tokens(content)
-    if tokens_before < options.min_tokens and max_tokens is None:
+    if tokens_before < options.min_tokens and (max_tokens is None or tokens_before <= max_tokens):
         return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=tokens_before)
 
     detected = routes.detect(content, hints)

@@ -143,3 +143,47 @@ async def test_killed_upstream_gives_an_error_then_comes_back(tree, cli_env):
     left = subprocess.run(["pgrep", "-f", f"mcp-server-filesystem {tree}"], capture_output=True, text=True)
     # Neither the wrapper nor any upstream it started outlives the session.
     assert left.stdout.strip() == ""
+
+
+EVERYTHING = str(BIN / "mcp-server-everything")
+
+
+async def test_everything_features_pass_through(cli_env):
+    env = dict(cli_env, HEADROOM_TEST_SECRET="kept-by-the-wrapper")
+    async with connect([EVERYTHING], env, "legacy") as direct:
+        direct_prompts = (await direct.list_prompts()).prompts
+        direct_templates = (await direct.list_resource_templates()).resource_templates
+        direct_structured = await direct.call_tool("get-structured-content", {"location": "New York"})
+    async with connect(wrapped([EVERYTHING]), env, "legacy") as client:
+        assert client.server_capabilities.completions is not None
+        assert client.server_capabilities.resources.subscribe
+        # The upstream gets the wrapper's whole environment (mcp passes a minimal one by default).
+        env_text = (await client.call_tool("get-env", {})).content[0].text
+        assert "kept-by-the-wrapper" in env_text
+        image = await client.call_tool("get-tiny-image", {})
+        assert any(block.type == "image" and block.data for block in image.content)
+        structured = await client.call_tool("get-structured-content", {"location": "New York"})
+        assert structured.structured_content == direct_structured.structured_content
+        assert (await client.list_prompts()).prompts == direct_prompts
+        assert (await client.list_resource_templates()).resource_templates == direct_templates
+        resources = (await client.list_resources()).resources
+        read = await client.read_resource(str(resources[0].uri))
+        assert read.contents
+        echo = await client.call_tool("echo", {"message": "hello"})
+        assert "hello" in echo.content[0].text
+
+
+async def test_per_tool_policy_from_the_config_file(tree, cli_env, tmp_path):
+    big = tree / "big.json"
+    big.write_text(json.dumps([{"id": i, "status": "ok", "payload": "x" * 40} for i in range(3000)], indent=2))
+    config = tmp_path / "config.toml"
+    config.write_text('[tools."read_text_file"]\ncompress = false\n\n[tools."directory_tree"]\nmax_tokens = 600\n')
+    async with connect(wrapped([FILESYSTEM, str(tree)]), cli_env) as client:
+        default_tree = await client.call_tool("directory_tree", {"path": str(tree)})
+    env = dict(cli_env, HEADROOM_MCP_CONFIG=str(config))
+    async with connect(wrapped([FILESYSTEM, str(tree)]), env) as client:
+        untouched = await client.call_tool("read_text_file", {"path": str(big)})
+        squeezed = await client.call_tool("directory_tree", {"path": str(tree)})
+    assert untouched.content[0].text == big.read_text()
+    assert "headroom_retrieve hash=" in squeezed.content[0].text
+    assert count_tokens(squeezed.content[0].text) < count_tokens(default_tree.content[0].text)

@@ -105,6 +105,29 @@ def build_proxy(upstream: Upstream, connected: Client, compress: Compress = api.
 
         handlers.update(on_list_prompts=list_prompts, on_get_prompt=get_prompt)
 
+    if capabilities.resources is not None and capabilities.resources.subscribe:
+
+        async def subscribe(ctx: Any, params: types.SubscribeRequestParams) -> types.EmptyResult:
+            uri = str(params.uri)
+            return await forward(lambda c: c.session.subscribe_resource(uri), "resources/subscribe")
+
+        async def unsubscribe(ctx: Any, params: types.UnsubscribeRequestParams) -> types.EmptyResult:
+            uri = str(params.uri)
+            return await forward(lambda c: c.session.unsubscribe_resource(uri), "resources/unsubscribe")
+
+        handlers.update(on_subscribe_resource=subscribe, on_unsubscribe_resource=unsubscribe)
+
+    if capabilities.completions is not None:
+
+        async def complete(ctx: Any, params: types.CompleteRequestParams) -> types.CompleteResult:
+            fresh = types.CompleteRequestParams(ref=params.ref, argument=params.argument, context=params.context)
+            return await forward(
+                lambda c: c.session.send_request(types.CompleteRequest(params=fresh), types.CompleteResult),
+                "completion/complete",
+            )
+
+        handlers.update(on_completion=complete)
+
     return Server(
         info.name if info else "upstream",
         version=info.version if info else "",
