@@ -187,3 +187,17 @@ async def test_per_tool_policy_from_the_config_file(tree, cli_env, tmp_path):
     assert untouched.content[0].text == big.read_text()
     assert "headroom_retrieve hash=" in squeezed.content[0].text
     assert count_tokens(squeezed.content[0].text) < count_tokens(default_tree.content[0].text)
+
+
+async def test_progress_of_a_long_running_tool_reaches_the_client(cli_env):
+    seen: list[tuple[float, float | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total))
+
+    async with connect(wrapped([EVERYTHING]), cli_env, "legacy") as client:
+        result = await client.call_tool(
+            "trigger-long-running-operation", {"duration": 1, "steps": 4}, progress_callback=on_progress
+        )
+    assert not result.is_error
+    assert [p for p, _ in seen] == [1, 2, 3, 4] and all(total == 4 for _, total in seen)

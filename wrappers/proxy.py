@@ -31,6 +31,21 @@ def _error(exc: UpstreamError | MCPError) -> MCPError:
     return MCPError(code=types.INTERNAL_ERROR, message=str(exc))
 
 
+def _progress_relay(ctx: Any):
+    """A progress callback passing the upstream's progress on to the client, if it asked for progress."""
+    meta = ctx.meta or {}
+    token = meta.get("progress_token", meta.get("progressToken"))
+    if token is None:
+        return None
+
+    async def relay(progress: float, total: float | None, message: str | None) -> None:
+        await ctx.session.send_progress_notification(
+            token, progress, total, message, related_request_id=str(ctx.request_id)
+        )
+
+    return relay
+
+
 def build_proxy(upstream: Upstream, connected: Client, compress: Compress = api.compress_content) -> Server:
     """A server mirroring ``connected`` (the upstream's first connection), forwarding to ``upstream``."""
     capabilities = connected.server_capabilities
@@ -58,8 +73,11 @@ def build_proxy(upstream: Upstream, connected: Client, compress: Compress = api.
             if params.name == tools.RETRIEVE:
                 return await tools.answer(params.name, params.arguments, {tools.RETRIEVE: tools.call_retrieve})
             name, arguments = params.name, dict(params.arguments or {})
+            relay = _progress_relay(ctx)
             try:
-                result = await upstream.call(lambda c: c.session.call_tool(name, arguments), f"tools/call {name}")
+                result = await upstream.call(
+                    lambda c: c.session.call_tool(name, arguments, progress_callback=relay), f"tools/call {name}"
+                )
             except UpstreamError as exc:
                 return tools.error_result(str(exc))
             except MCPError as exc:
