@@ -201,3 +201,21 @@ async def test_progress_of_a_long_running_tool_reaches_the_client(cli_env):
         )
     assert not result.is_error
     assert [p for p, _ in seen] == [1, 2, 3, 4] and all(total == 4 for _, total in seen)
+
+
+async def test_upstream_log_messages_reach_the_client(cli_env):
+    import anyio
+
+    received = []
+
+    async def on_log(params) -> None:
+        received.append(params)
+
+    command, *args = wrapped([EVERYTHING])
+    params = StdioServerParameters(command=command, args=args, env=cli_env)
+    async with Client(params, read_timeout_seconds=60, mode="legacy", logging_callback=on_log) as client:
+        await client.call_tool("toggle-simulated-logging", {})
+        with anyio.move_on_after(12):
+            while not received:
+                await anyio.sleep(0.2)
+    assert received and received[0].level in {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}

@@ -17,6 +17,7 @@ from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
 from headroom_mcp import api, tools
+from headroom_mcp.wrappers.notifications import Downstream
 from headroom_mcp.wrappers.results import Compress, compress_resource, compress_tool_result
 from headroom_mcp.wrappers.upstream import Upstream, UpstreamError
 
@@ -46,8 +47,14 @@ def _progress_relay(ctx: Any):
     return relay
 
 
-def build_proxy(upstream: Upstream, connected: Client, compress: Compress = api.compress_content) -> Server:
+def build_proxy(
+    upstream: Upstream,
+    connected: Client,
+    compress: Compress = api.compress_content,
+    downstream: Downstream | None = None,
+) -> Server:
     """A server mirroring ``connected`` (the upstream's first connection), forwarding to ``upstream``."""
+    downstream = downstream or Downstream()
     capabilities = connected.server_capabilities
     info = connected.server_info
     handlers: dict[str, Any] = {}
@@ -150,5 +157,15 @@ def build_proxy(upstream: Upstream, connected: Client, compress: Compress = api.
         info.name if info else "upstream",
         version=info.version if info else "",
         instructions=connected.instructions,
-        **handlers,
+        **{name: _noting(downstream, handler) for name, handler in handlers.items()},
     )
+
+
+def _noting(downstream: Downstream, handler: Any) -> Any:
+    """``handler``, first remembering the client's session so upstream notifications can reach it."""
+
+    async def noted(ctx: Any, params: Any) -> Any:
+        downstream.seen(ctx)
+        return await handler(ctx, params)
+
+    return noted

@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup
@@ -60,8 +60,10 @@ class Upstream:
         connect_timeout: float = 30.0,
         call_timeout: float = 120.0,
         max_backoff: float = 30.0,
+        client_options: dict[str, Any] | None = None,
     ):
         self.command = command
+        self._client_options = client_options or {}
         self.call_timeout = call_timeout
         self._task_group = task_group
         self._connect_timeout = connect_timeout
@@ -98,7 +100,7 @@ class Upstream:
 
     async def _own_connection(self, ready: anyio.Event, stop: anyio.Event) -> None:
         try:
-            async with Client(self.command.parameters()) as client:
+            async with Client(self.command.parameters(), **self._client_options) as client:
                 self._client = client
                 ready.set()
                 await stop.wait()
