@@ -219,3 +219,31 @@ async def test_upstream_log_messages_reach_the_client(cli_env):
             while not received:
                 await anyio.sleep(0.2)
     assert received and received[0].level in {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}
+
+
+async def test_sampling_and_elicitation_requests_are_relayed_to_the_client(cli_env):
+    import mcp_types as types
+
+    asked: list[str] = []
+
+    async def sample(context, params) -> types.CreateMessageResult:
+        asked.append(params.messages[0].content.text)
+        return types.CreateMessageResult(role="assistant", content=types.TextContent(text="sampled 42"), model="m")
+
+    async def elicit(context, params) -> types.ElicitResult:
+        asked.append(params.message)
+        return types.ElicitResult(action="decline")
+
+    command, *args = wrapped([EVERYTHING])
+    params = StdioServerParameters(command=command, args=args, env=cli_env)
+    async with Client(params, mode="legacy", sampling_callback=sample, elicitation_callback=elicit) as client:
+        sampled = await client.call_tool("trigger-sampling-request", {"prompt": "ping", "maxTokens": 10})
+        elicited = await client.call_tool("trigger-elicitation-request", {})
+    assert "sampled 42" in sampled.content[0].text and "ping" in asked[0]
+    assert "declined" in elicited.content[0].text.lower() and len(asked) == 2
+
+
+async def test_sampling_for_a_client_without_it_is_a_readable_error(cli_env):
+    async with connect(wrapped([EVERYTHING]), cli_env, "legacy") as client:
+        result = await client.call_tool("trigger-sampling-request", {"prompt": "ping", "maxTokens": 10})
+    assert result.is_error and "does not support sampling" in result.content[0].text

@@ -18,7 +18,12 @@ async def wrap_stdio(command: UpstreamCommand, *, call_timeout: float = 120.0) -
     """Start the upstream, mirror it on this process's stdio, and stop it when the client leaves."""
     async with anyio.create_task_group() as task_group:
         downstream = Downstream()
-        relays = {"logging_callback": downstream.log_message, "message_handler": downstream.message}
+        relays = {
+            "logging_callback": downstream.log_message,
+            "message_handler": downstream.message,
+            "sampling_callback": downstream.sample,
+            "elicitation_callback": downstream.elicit,
+        }
         upstream = Upstream(command, task_group, call_timeout=call_timeout, client_options=relays)
         connected = await upstream.client()
         server = build_proxy(upstream, connected, compress_with_policy(api.current_settings()), downstream)
