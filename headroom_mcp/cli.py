@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
 
     wrap = commands.add_parser("wrap", help="wrap an MCP server: its tools, compressed, plus headroom_retrieve")
     wrap.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for an upstream answer")
+    wrap.add_argument("--http", metavar="HOST:PORT", help="serve streamable HTTP at HOST:PORT instead of stdio")
+    wrap.add_argument("--url", help="the upstream speaks streamable HTTP at URL (instead of a command)")
     wrap.add_argument("upstream", nargs=argparse.REMAINDER, help="-- CMD ARGS... of the upstream server")
 
     compress = commands.add_parser("compress", help="compress a file or stdin to stdout")
@@ -96,16 +98,23 @@ def _wrap(args: argparse.Namespace) -> int:
     import anyio
 
     from headroom_mcp import api
-    from headroom_mcp.wrappers.serve import wrap_stdio
+    from headroom_mcp.wrappers.serve import wrap
     from headroom_mcp.wrappers.upstream import UpstreamCommand, UpstreamError
 
     argv = args.upstream[1:] if args.upstream[:1] == ["--"] else args.upstream
-    if not argv:
-        print("headroom-mcp: wrap needs the upstream command after --", file=sys.stderr)
+    if bool(argv) == bool(args.url):
+        print("headroom-mcp: wrap needs either --url URL or the upstream command after --", file=sys.stderr)
         return 2
+    http = None
+    if args.http:
+        host, _, port = args.http.rpartition(":")
+        if not host or not port.isdigit():
+            print(f"headroom-mcp: --http takes HOST:PORT, not {args.http!r}", file=sys.stderr)
+            return 2
+        http = (host.strip("[]"), int(port))
     try:
-        command = UpstreamCommand(argv, env=dict(api.current_settings().upstream_env))
-        anyio.run(lambda: wrap_stdio(command, call_timeout=args.timeout))
+        command = UpstreamCommand(argv, env=dict(api.current_settings().upstream_env), url=args.url)
+        anyio.run(lambda: wrap(command, call_timeout=args.timeout, http=http))
     except UpstreamError as exc:
         print(f"headroom-mcp: {exc}", file=sys.stderr)
         return 1

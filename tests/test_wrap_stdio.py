@@ -247,3 +247,41 @@ async def test_sampling_for_a_client_without_it_is_a_readable_error(cli_env):
     async with connect(wrapped([EVERYTHING]), cli_env, "legacy") as client:
         result = await client.call_tool("trigger-sampling-request", {"prompt": "ping", "maxTokens": 10})
     assert result.is_error and "does not support sampling" in result.content[0].text
+
+
+async def test_http_wrapper_and_url_upstream(tree, cli_env):
+    import socket
+    import time
+
+    import httpx2 as _  # noqa: F401  (the HTTP client mcp uses; fails loudly if it is missing)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        wrapped([FILESYSTEM, str(tree)], "--http", f"127.0.0.1:{port}"), env=cli_env, stderr=subprocess.DEVNULL
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/mcp"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the HTTP wrapper did not start listening"
+                time.sleep(0.2)
+        async with Client(url) as over_http:
+            names = [t.name for t in (await over_http.list_tools()).tools]
+            tree_result = await over_http.call_tool("directory_tree", {"path": str(tree)})
+        assert "directory_tree" in names and names[-1] == "headroom_retrieve"
+        assert "headroom_retrieve hash=" in tree_result.content[0].text
+        # A stdio wrapper in front of an HTTP upstream (--url).
+        async with connect([*headroom_command(), "wrap", "--url", url], cli_env) as chained:
+            chained_names = [t.name for t in (await chained.list_tools()).tools]
+            listed = await chained.call_tool("list_allowed_directories", {})
+        assert str(tree) in listed.content[0].text
+        assert chained_names.count("headroom_retrieve") == 1
+    finally:
+        server.terminate()
+        server.wait(10)

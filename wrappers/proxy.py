@@ -72,14 +72,17 @@ def build_proxy(
             page = _paged(params)
             result = await forward(lambda c: c.session.list_tools(params=page), "tools/list")
             output_schemas.update({tool.name: tool.output_schema for tool in result.tools})
-            if result.next_cursor is None:
+            if result.next_cursor is None and tools.RETRIEVE not in output_schemas:
                 result = result.model_copy(update={"tools": [*result.tools, tools.RETRIEVE_TOOL]})
             return result
 
         async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-            if params.name == tools.RETRIEVE:
-                return await tools.answer(params.name, params.arguments, {tools.RETRIEVE: tools.call_retrieve})
             name, arguments = params.name, dict(params.arguments or {})
+            if name == tools.RETRIEVE:
+                local = await tools.answer(name, arguments, {tools.RETRIEVE: tools.call_retrieve})
+                if not local.is_error or tools.RETRIEVE not in output_schemas:
+                    return local
+                # Another headroom upstream (maybe with its own store) may know the hash.
             relay = _progress_relay(ctx)
             try:
                 result = await upstream.call(
@@ -89,6 +92,8 @@ def build_proxy(
                 return tools.error_result(str(exc))
             except MCPError as exc:
                 return tools.error_result(f"upstream error calling {name}: {exc}")
+            if name == tools.RETRIEVE:
+                return result  # an original asked for by hash is never compressed again
             if name not in output_schemas and result.structured_content is not None:
                 await list_tools(ctx, None)  # the schema decides whether compressed structure may be returned
             return await compress_tool_result(result, name, arguments, compress, output_schemas.get(name))

@@ -1,6 +1,8 @@
-"""``headroom-mcp wrap -- CMD ARGS...``: serve the compressing proxy on stdio."""
+"""``headroom-mcp wrap``: serve the compressing proxy on stdio, or on streamable HTTP."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import anyio
 from mcp import Client
@@ -14,8 +16,8 @@ from headroom_mcp.wrappers.proxy import build_proxy
 from headroom_mcp.wrappers.upstream import Upstream, UpstreamCommand
 
 
-async def wrap_stdio(command: UpstreamCommand, *, call_timeout: float = 120.0) -> None:
-    """Start the upstream, mirror it on this process's stdio, and stop it when the client leaves."""
+async def wrap(command: UpstreamCommand, *, call_timeout: float = 120.0, http: tuple[str, int] | None = None) -> None:
+    """Start the upstream and mirror it on stdio (until the client leaves) or on HTTP at ``http``."""
     async with anyio.create_task_group() as task_group:
         downstream = Downstream()
         relays = {
@@ -27,9 +29,20 @@ async def wrap_stdio(command: UpstreamCommand, *, call_timeout: float = 120.0) -
         upstream = Upstream(command, task_group, call_timeout=call_timeout, client_options=relays)
         connected = await upstream.client()
         server = build_proxy(upstream, connected, compress_with_policy(api.current_settings()), downstream)
-        async with stdio_server() as (read_stream, write_stream):
-            await server.run(read_stream, write_stream, server.create_initialization_options(_list_changed(connected)))
+        if http:
+            await _serve_http(server, *http)
+        else:
+            async with stdio_server() as (read_stream, write_stream):
+                options = server.create_initialization_options(_list_changed(connected))
+                await server.run(read_stream, write_stream, options)
         await upstream.close()
+
+
+async def _serve_http(server: Any, host: str, port: int) -> None:
+    import uvicorn  # only for --http
+
+    app = server.streamable_http_app(host=host)
+    await uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).serve()
 
 
 def _list_changed(connected: Client) -> NotificationOptions:

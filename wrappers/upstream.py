@@ -33,11 +33,19 @@ class UpstreamError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class UpstreamCommand:
-    """How to start the upstream: its command line and the environment it adds to ours."""
+    """How to reach the upstream: a command line (with the environment it adds to ours), or a URL.
 
-    argv: Sequence[str]
+    A URL means the upstream speaks streamable HTTP and is already running.
+    """
+
+    argv: Sequence[str] = ()
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
+    url: str | None = None
+
+    def target(self) -> StdioServerParameters | str:
+        """What ``mcp.Client`` connects to."""
+        return self.url if self.url else self.parameters()
 
     def parameters(self) -> StdioServerParameters:
         """Stdio parameters passing the wrapper's whole environment (mcp passes a minimal one by default)."""
@@ -100,7 +108,7 @@ class Upstream:
 
     async def _own_connection(self, ready: anyio.Event, stop: anyio.Event) -> None:
         try:
-            async with Client(self.command.parameters(), **self._client_options) as client:
+            async with Client(self.command.target(), **self._client_options) as client:
                 self._client = client
                 ready.set()
                 await stop.wait()
@@ -154,6 +162,8 @@ class Upstream:
         self._not_before = time.monotonic() + min(self._max_backoff, 0.5 * 2 ** (self._failures - 1))
 
     def _name(self) -> str:
+        if self.command.url:
+            return self.command.url
         return os.path.basename(self.command.argv[0]) if self.command.argv else "?"
 
 
