@@ -285,3 +285,30 @@ async def test_http_wrapper_and_url_upstream(tree, cli_env):
     finally:
         server.terminate()
         server.wait(10)
+
+
+FAULTY = [sys.executable, str(ROOT / "tests" / "upstreams" / "faulty_server.py")]
+
+
+async def test_hanging_crashing_and_garbage_upstreams_never_hang_the_session(cli_env):
+    import anyio
+
+    async with connect(wrapped(FAULTY, "--timeout", "2"), cli_env) as client:
+        first = (await client.call_tool("ok", {})).content[0].text
+        with anyio.fail_after(20):
+            hung = await client.call_tool("hang", {})
+        assert hung.is_error and "did not answer" in hung.content[0].text
+        garbage = await client.call_tool("garbage", {})
+        assert not garbage.is_error and "garbage from pid" in garbage.content[0].text
+        with anyio.fail_after(20):
+            crashed = await client.call_tool("crash", {})
+        assert crashed.is_error and "upstream" in crashed.content[0].text
+        again = await client.call_tool("ok", {})
+        for _ in range(20):
+            if not again.is_error:
+                break
+            await anyio.sleep(0.5)
+            again = await client.call_tool("ok", {})
+        assert not again.is_error and again.content[0].text != first  # a new upstream process answered
+    left = subprocess.run(["pgrep", "-f", "faulty_server.py"], capture_output=True, text=True)
+    assert left.stdout.strip() == ""
