@@ -18,7 +18,7 @@ from headroom_mcp.pipeline.contract import Hints
 
 Compress = Callable[..., CompressionResult]
 _PATH_KEYS = ("path", "file", "filename", "file_path", "uri", "url")
-# Strings shorter than this cannot reach the pipeline's 500-token floor.
+# Strings shorter than this are not worth a worker thread, nor compressing inside structuredContent.
 _MIN_STRUCTURED_CHARS = 1500
 
 
@@ -46,6 +46,7 @@ async def compress_tool_result(
     if result.is_error:
         return result
     query, hints = hints_for(tool, arguments)
+    compress = _once_per_text(compress)  # servers often repeat the text in structuredContent
     content = [await _text_block(block, query, hints, compress) for block in result.content]
     update: dict[str, Any] = {"content": content}
     if result.structured_content is not None:
@@ -55,6 +56,18 @@ async def compress_tool_result(
         if structured is not result.structured_content and _valid(structured, output_schema):
             update["structured_content"] = structured
     return result.model_copy(update=update)
+
+
+def _once_per_text(compress: Compress) -> Compress:
+    """``compress`` that answers a repeated text from its first answer."""
+    seen: dict[tuple[str, str | None], CompressionResult] = {}
+
+    def once(content: str, *, query: str | None = None, **kwargs: Any) -> CompressionResult:
+        if (content, query) not in seen:
+            seen[(content, query)] = compress(content, query=query, **kwargs)
+        return seen[(content, query)]
+
+    return once
 
 
 def _compress_strings(value: Any, query: str | None, hints: Hints, compress: Compress, depth: int = 0) -> Any:
@@ -100,5 +113,8 @@ async def compress_resource(
 async def _text_block(block: Any, query: str | None, hints: Hints, compress: Compress) -> Any:
     if not isinstance(block, types.TextContent):
         return block
-    done = await anyio.to_thread.run_sync(lambda: compress(block.text, query=query, hints=hints))
+    if len(block.text) < _MIN_STRUCTURED_CHARS:
+        done = compress(block.text, query=query, hints=hints)  # small: cheaper than a thread hop
+    else:
+        done = await anyio.to_thread.run_sync(lambda: compress(block.text, query=query, hints=hints))
     return block.model_copy(update={"text": done.text}) if done.compressed else block
