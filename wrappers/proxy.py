@@ -9,12 +9,13 @@ results or readable JSON-RPC errors, never as a hung session.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import mcp_types as types
 from mcp import Client
 from mcp.server.lowlevel import Server
-from mcp.shared.exceptions import MCPError
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
 from headroom_mcp import api, tools
 from headroom_mcp.wrappers.notifications import Downstream
@@ -147,6 +148,14 @@ def build_proxy(
 
         handlers.update(on_subscribe_resource=subscribe, on_unsubscribe_resource=unsubscribe)
 
+    if capabilities.logging is not None:
+
+        async def set_level(ctx: Any, params: types.SetLevelRequestParams) -> types.EmptyResult:
+            level = params.level
+            return await forward(lambda c: c.session.set_logging_level(level), "logging/setLevel")
+
+        handlers.update(on_set_logging_level=set_level)
+
     if capabilities.completions is not None:
 
         async def complete(ctx: Any, params: types.CompleteRequestParams) -> types.CompleteResult:
@@ -158,11 +167,18 @@ def build_proxy(
 
         handlers.update(on_completion=complete)
 
+    with warnings.catch_warnings():
+        # logging/setLevel is deprecated as of 2026-07-28, but upstreams on older protocols still take it.
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        return _server(info, connected.instructions, {name: _noting(downstream, h) for name, h in handlers.items()})
+
+
+def _server(info: Any, instructions: str | None, handlers: dict[str, Any]) -> Server:
     return Server(
         info.name if info else "upstream",
         version=info.version if info else "",
-        instructions=connected.instructions,
-        **{name: _noting(downstream, handler) for name, handler in handlers.items()},
+        instructions=instructions,
+        **handlers,
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import anyio
 from mcp import Client
 from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.stdio import stdio_server
+from mcp.shared.exceptions import MCPDeprecationWarning
 
 from headroom_mcp import api
 from headroom_mcp.wrappers.policy import compress_with_policy
@@ -18,6 +20,8 @@ from headroom_mcp.wrappers.upstream import Upstream, UpstreamCommand
 
 async def wrap(command: UpstreamCommand, *, call_timeout: float = 120.0, http: tuple[str, int] | None = None) -> None:
     """Start the upstream and mirror it on stdio (until the client leaves) or on HTTP at ``http``."""
+    # The wrapper speaks each upstream's own protocol era on purpose; mcp warns at every old-era call.
+    warnings.filterwarnings("ignore", category=MCPDeprecationWarning)
     async with anyio.create_task_group() as task_group:
         downstream = Downstream()
         relays = {
