@@ -312,3 +312,29 @@ async def test_hanging_crashing_and_garbage_upstreams_never_hang_the_session(cli
         assert not again.is_error and again.content[0].text != first  # a new upstream process answered
     left = subprocess.run(["pgrep", "-f", "faulty_server.py"], capture_output=True, text=True)
     assert left.stdout.strip() == ""
+
+
+async def test_search_files_and_git_diff_through_the_wrapper(tree, tmp_path, cli_env):
+    async with connect([FILESYSTEM, str(tree)], cli_env) as direct:
+        found_direct = (await direct.call_tool("search_files", {"path": str(tree), "pattern": "**/module_1*.py"})).content[0].text
+    async with connect(wrapped([FILESYSTEM, str(tree)]), cli_env) as client:
+        found = await client.call_tool("search_files", {"path": str(tree), "pattern": "**/module_1*.py"})
+    assert not found.is_error
+    assert found.content[0].text == found_direct or "headroom_retrieve hash=" in found.content[0].text
+
+    repo = _git_repo(tmp_path / "repo")
+    (repo / "notes.txt").write_text("".join(f"rewritten line {i}\n" for i in range(3000)))
+    async with connect(wrapped([GIT, "--repository", str(repo)]), cli_env) as client:
+        diff = await client.call_tool("git_diff_unstaged", {"repo_path": str(repo)})
+    assert not diff.is_error
+    # Diffs are not compressed yet (issue 4): whole, or marked and retrievable, never damaged.
+    assert "rewritten line 2999" in diff.content[0].text or "headroom_retrieve hash=" in diff.content[0].text
+
+
+async def test_a_hash_made_by_the_wrapper_is_retrievable_from_serve(tree, cli_env):
+    async with connect(wrapped([FILESYSTEM, str(tree)]), cli_env) as client:
+        text = (await client.call_tool("directory_tree", {"path": str(tree)})).content[0].text
+    key = text.rsplit("hash=", 1)[1][:16]
+    async with connect([*headroom_command(), "serve"], cli_env) as served:
+        found = await served.call_tool("headroom_retrieve", {"hash": key, "query": "module_0777"})
+    assert not found.is_error and "module_0777" in "".join(block.text for block in found.content)
