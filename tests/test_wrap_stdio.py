@@ -338,3 +338,16 @@ async def test_a_hash_made_by_the_wrapper_is_retrievable_from_serve(tree, cli_en
     async with connect([*headroom_command(), "serve"], cli_env) as served:
         found = await served.call_tool("headroom_retrieve", {"hash": key, "query": "module_0777"})
     assert not found.is_error and "module_0777" in "".join(block.text for block in found.content)
+
+
+async def test_cancelling_a_call_cancels_it_upstream(cli_env, tmp_path):
+    import anyio
+
+    marker = tmp_path / "cancelled"
+    async with connect(wrapped(FAULTY), cli_env) as client:
+        with anyio.move_on_after(1.5):
+            await client.call_tool("slow", {"cancelled_marker": str(marker)})
+        with anyio.fail_after(10):
+            while not marker.exists():
+                await anyio.sleep(0.1)
+        assert not (await client.call_tool("ok", {})).is_error  # the session goes on

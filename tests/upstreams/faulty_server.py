@@ -17,6 +17,7 @@ TOOLS = [
         ("hang", "never answers"),
         ("crash", "exits mid-call"),
         ("garbage", "writes a line that is not JSON-RPC, then answers"),
+        ("slow", "answers after 60 s; writes the file named by `cancelled_marker` if cancelled first"),
     ]
 ]
 
@@ -30,6 +31,13 @@ async def call_tool(ctx, params) -> types.CallToolResult:
         await anyio.sleep_forever()
     if params.name == "crash":
         os._exit(3)
+    if params.name == "slow":
+        try:
+            await anyio.sleep(60)
+        except anyio.get_cancelled_exc_class():
+            with open((params.arguments or {})["cancelled_marker"], "w") as marker:
+                marker.write("cancelled")
+            raise
     if params.name == "garbage":
         os.write(real_stdout, b"this is not json\n")
     return types.CallToolResult(content=[types.TextContent(text=f"{params.name} from pid {os.getpid()}")])
