@@ -23,6 +23,17 @@ def cache_dir(tmp_path: Path) -> Path:
     return tmp_path / "store"
 
 
+@pytest.fixture(autouse=True)
+def private_store(cache_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """No test reads or writes the user's own store or config, in this process or its children."""
+    monkeypatch.setenv("HEADROOM_MCP_CACHE_DIR", str(cache_dir))
+    monkeypatch.setenv("HEADROOM_MCP_CONFIG", str(cache_dir.parent / "no-config.toml"))
+    yield
+    from headroom_mcp import api
+
+    api.configure()  # close this test's store; the next test starts from its own environment
+
+
 @pytest.fixture
 def cli_env(cache_dir: Path) -> dict[str, str]:
     """Environment for headroom-mcp subprocesses: this test's store, no user config."""
