@@ -51,7 +51,6 @@ async def main() -> None:
         wrapped = [sys.executable, "-m", "headroom_mcp", "wrap", "--", *upstream]
         direct = await _timed(upstream, env, directory, str(big))
         through = await _timed(wrapped, env, directory, str(big))
-    size_kb = big.stat().st_size / 1e3 if big.exists() else 0
     print(f"small call, median of {SMALL_CALLS}: direct {direct[0] * 1e3:.2f} ms, wrapped {through[0] * 1e3:.2f} ms, "
           f"added {(through[0] - direct[0]) * 1e3:.2f} ms ({through[0] / direct[0]:.2f}x)")
     print(f"{direct[2] / 1e3:.0f} KB result, median of {LARGE_CALLS}: direct {direct[1] * 1e3:.1f} ms "
