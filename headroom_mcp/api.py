@@ -13,7 +13,8 @@ from headroom_mcp.config import Settings, load_settings
 from headroom_mcp.pipeline import compress as pipeline
 from headroom_mcp.pipeline import retrieval
 from headroom_mcp.pipeline.contract import Hints
-from headroom_mcp.pipeline.store import DiskStore, Store, default_store_dir
+from headroom_mcp.pipeline.disk_store import DiskStore
+from headroom_mcp.pipeline.store import Store, default_store_dir
 
 _lock = threading.Lock()
 _settings: Settings | None = None

@@ -22,5 +22,7 @@ def user_dir(kind: Literal["cache", "config"]) -> Path:
     elif sys.platform == "win32":
         base = Path(os.environ.get(win_var) or Path.home() / win_default)
     else:
-        base = Path(os.environ.get(xdg_var) or Path.home() / xdg_default)
+        xdg = os.environ.get(xdg_var)
+        # The XDG spec says a relative path is invalid and must be ignored.
+        base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / xdg_default
     return base / "headroom-mcp"

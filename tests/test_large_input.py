@@ -11,7 +11,7 @@ from mcp.client.stdio import StdioServerParameters
 from conftest import headroom_command
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.retrieval import retrieve
-from headroom_mcp.pipeline.store import DiskStore
+from headroom_mcp.pipeline.disk_store import DiskStore
 from samples import api_results
 
 

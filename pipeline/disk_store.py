@@ -1,0 +1,382 @@
+"""The default store: diskcache in a private directory, which never unpickles.
+
+Never unpickle. diskcache pickles any value that is not bytes, str, int or
+float, and unpickles whatever its SQLite database holds (CVE-2025-69872): a
+row planted in the database would run code in every process that reads it.
+:class:`SafeDisk` refuses to write anything but bytes, str and int, and
+refuses to read a pickled row (key or value); such a row is treated as
+missing, logged once per process, and removed.
+
+Layout of one stored original ``<key>``:
+
+- ``orig:<key>``: zlib of ``h1 <n>\\n`` + the kind's ``n`` UTF-8 bytes + the
+  content's UTF-8 bytes (lone surrogates kept with ``surrogatepass``);
+- ``items:<key>``: zlib of the JSON list ``[[position, text], ...]``.
+
+Both expire together and a read (``get`` or ``items``) extends both. Counters
+live in a second diskcache in ``<directory>/counters`` that never evicts, so
+a busy store's LRU cannot reset the statistics.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import stat
+import threading
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import diskcache
+from diskcache.core import MODE_PICKLE, UNKNOWN
+from headroom_mcp.pipeline.contract import Item
+from headroom_mcp.pipeline.store import (
+    COUNTERS,
+    DEFAULT_SIZE_LIMIT,
+    DEFAULT_TTL_SECONDS,
+    StoredOriginal,
+    StoreError,
+)
+
+log = logging.getLogger(__name__)
+
+# How long a process waits for another one's SQLite write lock before giving up.
+SQLITE_TIMEOUT_SECONDS: float = 60.0
+_ERRORS = "surrogatepass"  # lone surrogates are legal in JSON strings, hence in MCP text
+_FORMAT = b"h1"  # version tag in front of every stored original
+_ZLIB_LEVEL = 1  # ~3x faster than 6 on big outputs, ~20% larger; put is on the compression hot path
+_CHUNK_CHARS = 1 << 20  # encode big originals piecewise: no full-size bytes copy
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_DB_ERRORS = (OSError, sqlite3.Error, diskcache.Timeout)
+
+
+class RefusedPickle(Exception):
+    """A row in the store's database is pickled; loading it could run code, so it is not loaded."""
+
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(topic: str, message: str, *args: object) -> None:
+    """Log a warning the first time ``topic`` comes up in this process; later ones at debug level."""
+    with _warned_lock:
+        first = topic not in _warned
+        _warned.add(topic)
+    log.log(logging.WARNING if first else logging.DEBUG, message, *args)
+
+
+# --- encoding -----------------------------------------------------------------
+
+
+def _pack_original(content: str, kind: str) -> bytes:
+    kind_bytes = kind.encode("utf-8", _ERRORS)
+    packer = zlib.compressobj(_ZLIB_LEVEL)
+    parts = [packer.compress(b"%s %d\n%s" % (_FORMAT, len(kind_bytes), kind_bytes))]
+    for start in range(0, len(content), _CHUNK_CHARS):
+        # Cutting between two surrogates is harmless: surrogatepass encodes each on its own.
+        parts.append(packer.compress(content[start : start + _CHUNK_CHARS].encode("utf-8", _ERRORS)))
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+def _unpack_original(key: str, data: bytes) -> StoredOriginal:
+    """Raises ``zlib.error`` or ``ValueError`` when ``data`` is not a stored original."""
+    raw = zlib.decompress(data)
+    end = raw.find(b"\n", 0, 64)
+    tag, _, length = raw[: max(end, 0)].partition(b" ")
+    if end < 0 or tag != _FORMAT or not length.isdigit():
+        raise ValueError("not a stored original (unknown header)")
+    kind_end = end + 1 + int(length)
+    if kind_end > len(raw):
+        raise ValueError("not a stored original (truncated)")
+    kind = raw[end + 1 : kind_end].decode("utf-8", _ERRORS)
+    content = str(memoryview(raw)[kind_end:], "utf-8", _ERRORS)
+    return StoredOriginal(key, content, kind)
+
+
+def _pack_items(items: Sequence[Item]) -> bytes:
+    pairs = [[item.position, item.text] for item in items]
+    text = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(text.encode("utf-8", _ERRORS), _ZLIB_LEVEL)
+
+
+def _unpack_items(data: bytes) -> list[Item]:
+    """Raises ``zlib.error`` or ``ValueError`` when ``data`` is not a stored item list."""
+    pairs = json.loads(zlib.decompress(data).decode("utf-8", _ERRORS))
+    if not isinstance(pairs, list) or not all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair) for pair in pairs
+    ):
+        raise ValueError("not a stored item list")
+    return [Item(position, text) for position, text in pairs]
+
+
+# --- the diskcache side -----------------------------------------------------------
+
+
+def _plain(value: object) -> bool:
+    """True for what diskcache stores without pickling and this store allows: bytes, str, 64-bit int."""
+    kind = type(value)
+    return kind is bytes or kind is str or (kind is int and _INT64_MIN <= value <= _INT64_MAX)  # type: ignore[operator]
+
+
+class SafeDisk(diskcache.Disk):
+    """A diskcache ``Disk`` that never pickles on write and never unpickles on read.
+
+    Writing anything but bytes, str or a 64-bit int (as key or value) raises
+    ``TypeError``. Reading a pickled key or value raises :class:`RefusedPickle`
+    before ``pickle`` is touched.
+    """
+
+    def put(self, key: Any) -> tuple[Any, bool]:
+        if not _plain(key):
+            raise TypeError(f"store keys must be bytes, str or a 64-bit int, not {type(key).__name__}")
+        return super().put(key)
+
+    def get(self, key: Any, raw: bool) -> Any:
+        if not raw:
+            raise RefusedPickle("a pickled key")
+        return super().get(key, raw)
+
+    def store(self, value: Any, read: bool, key: Any = UNKNOWN) -> Any:
+        if read or not _plain(value):
+            kind = "a file object" if read else type(value).__name__
+            raise TypeError(f"store values must be bytes, str or a 64-bit int, not {kind}")
+        return super().store(value, read, key)
+
+    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
+        if mode == MODE_PICKLE:
+            raise RefusedPickle("a pickled value")
+        return super().fetch(mode, filename, value, read)
+
+
+def _private_directory(directory: Path) -> None:
+    """Create ``directory`` (and missing parents) as 0700 whatever the umask; tighten it if wider."""
+    missing = []
+    path = directory
+    while not path.exists() and not path.is_symlink() and path.parent != path:
+        missing.append(path)
+        path = path.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:  # another process made it first
+            continue
+        os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+    if not directory.is_dir():
+        raise NotADirectoryError(f"not a directory: {directory}")
+    if stat.S_IMODE(directory.stat().st_mode) != 0o700:
+        os.chmod(directory, 0o700)
+
+
+def _open_cache(directory: Path, **settings: Any) -> diskcache.Cache:
+    return diskcache.Cache(str(directory), disk=SafeDisk, timeout=SQLITE_TIMEOUT_SECONDS, **settings)
+
+
+def _names(key: str) -> tuple[str, str]:
+    return f"orig:{key}", f"items:{key}"
+
+
+class DiskStore:
+    """The default store: diskcache in a 0700 directory, size-bounded with LRU eviction.
+
+    ``size_limit`` bounds the bytes stored (diskcache's ``volume()``; it may
+    overshoot by about one entry before eviction catches up); ``ttl_seconds``
+    is how long an entry lives after it was stored or last read.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        size_limit: int = DEFAULT_SIZE_LIMIT,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+    ) -> None:
+        self.directory = Path(directory).expanduser()
+        self.size_limit = size_limit
+        self.ttl_seconds = float(ttl_seconds)
+        self._lock = threading.Lock()
+        # The last original (and items) read, decoded: paging through a 50 MB
+        # original would otherwise decompress all of it for every page. Content
+        # addressing makes it exact; each hit still checks the store has the key.
+        self._memo: tuple[str, StoredOriginal | None, list[Item] | None] | None = None
+        self._counter_cache: diskcache.Cache | None = None
+        self._counted: set[str] = set(COUNTERS)
+        try:
+            _private_directory(self.directory)
+            self._cache = _open_cache(
+                self.directory, size_limit=size_limit, eviction_policy="least-recently-used"
+            )
+        except _DB_ERRORS as exc:
+            raise StoreError(f"cannot open the store in {self.directory}: {exc}") from exc
+
+    def __repr__(self) -> str:
+        return f"DiskStore({str(self.directory)!r}, size_limit={self.size_limit}, ttl_seconds={self.ttl_seconds})"
+
+    def __enter__(self) -> DiskStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # originals
+
+    def put(self, key: str, content: str, kind: str, items: Sequence[Item]) -> None:
+        orig, listed = _names(key)
+        try:
+            try:
+                # Content-addressed: a key already there holds the same content, so it only lives longer.
+                with self._cache.transact():
+                    has_orig = self._renew(orig)
+                    has_items = self._renew(listed)
+            except RefusedPickle as exc:
+                self._refused(key, exc)
+                has_orig = has_items = False
+            if has_orig and has_items:
+                return
+            # Compress outside the transaction: other processes keep writing meanwhile.
+            packed_items = None if has_items else _pack_items(items)
+            packed_orig = None if has_orig else _pack_original(content, kind)
+            with self._cache.transact():
+                # Items first: whoever sees the original also finds its items.
+                if packed_items is not None:
+                    self._cache.set(listed, packed_items, expire=self.ttl_seconds)
+                if packed_orig is not None:
+                    self._cache.set(orig, packed_orig, expire=self.ttl_seconds)
+        except _DB_ERRORS as exc:
+            raise StoreError(f"cannot write {key} to the store in {self.directory}: {exc}") from exc
+
+    def get(self, key: str) -> StoredOriginal | None:
+        found = self._load(key, 1)
+        return found if isinstance(found, StoredOriginal) else None
+
+    def items(self, key: str) -> list[Item] | None:
+        found = self._load(key, 2)
+        return list(found) if isinstance(found, list) else None
+
+    def _renew(self, name: str) -> bool:
+        """Extend the life of ``name`` and mark it recently used (for LRU); False if it is not there.
+
+        ``touch`` sets the expiry only; the LRU time moves on a ``get``, here as a
+        cheap file handle (or the small inline value) that is dropped at once.
+        """
+        handle = self._cache.get(name, read=True)
+        if handle is None:
+            return False
+        if hasattr(handle, "close"):
+            handle.close()
+        return bool(self._cache.touch(name, expire=self.ttl_seconds))
+
+    def _load(self, key: str, which: int) -> StoredOriginal | list[Item] | None:
+        """Read the original (``which`` 1) or the items (2) of ``key``; a hit extends both entries' life."""
+        name, companion = _names(key) if which == 1 else reversed(_names(key))
+        with self._lock:
+            memo = self._memo[which] if self._memo is not None and self._memo[0] == key else None
+        try:
+            with self._cache.transact():
+                # A memo hit still asks the store, so that an evicted or expired key is gone here too.
+                data = self._cache.get(name, read=memo is not None)
+                if data is not None:
+                    self._cache.touch(name, expire=self.ttl_seconds)
+                    self._renew(companion)
+        except RefusedPickle as exc:
+            self._refused(key, exc)
+            return None
+        except _DB_ERRORS as exc:
+            _warn_once("read", "cannot read the store in %s: %s", self.directory, exc)
+            return None
+        if data is None:
+            with self._lock:
+                if self._memo is not None and self._memo[0] == key:
+                    self._memo = None
+            return None
+        if memo is not None:
+            if hasattr(data, "close"):
+                data.close()
+            return memo
+        try:
+            found: StoredOriginal | list[Item] = _unpack_original(key, data) if which == 1 else _unpack_items(data)
+        except (zlib.error, ValueError) as exc:
+            _warn_once("corrupt", "corrupt entry %s in the store %s (%s); removed", name, self.directory, exc)
+            self._discard(key)
+            return None
+        with self._lock:
+            if self._memo is None or self._memo[0] != key:
+                self._memo = (key, None, None)
+            self._memo = (key, found, self._memo[2]) if which == 1 else (key, self._memo[1], found)
+        return found
+
+    def _refused(self, key: str, exc: RefusedPickle) -> None:
+        _warn_once(
+            "pickle", "refused %s for %s in the store %s: treated as missing and removed", exc, key, self.directory
+        )
+        self._discard(key)
+
+    def _discard(self, key: str) -> None:
+        """Remove both rows of a refused or corrupt entry (deleting never reads a value) so a put can replace them."""
+        with self._lock:
+            if self._memo is not None and self._memo[0] == key:
+                self._memo = None
+        try:
+            with self._cache.transact():
+                for name in _names(key):
+                    self._cache.delete(name)
+        except _DB_ERRORS as exc:
+            _warn_once("read", "cannot read the store in %s: %s", self.directory, exc)
+
+    # counters
+
+    def _counters(self) -> diskcache.Cache:
+        with self._lock:
+            if self._counter_cache is None:
+                directory = self.directory / "counters"
+                _private_directory(directory)
+                self._counter_cache = _open_cache(directory, eviction_policy="none")
+            return self._counter_cache
+
+    def incr(self, counter: str, delta: int = 1) -> None:
+        if type(delta) is not int:
+            raise TypeError(f"counter deltas are ints, not {type(delta).__name__}")
+        try:
+            self._counters().incr(counter, delta)
+        except (*_DB_ERRORS, TypeError, OverflowError) as exc:  # TypeError: a row that is no int
+            _warn_once("counters", "cannot update the counters in %s: %s", self.directory, exc)
+            return
+        self._counted.add(counter)
+
+    def counters(self) -> dict[str, int]:
+        values = dict.fromkeys([*COUNTERS, *sorted(self._counted.difference(COUNTERS))], 0)
+        try:
+            cache = self._counters()
+            for name in values:
+                try:
+                    value = cache.get(name)
+                except RefusedPickle as exc:
+                    _warn_once("pickle", "refused %s under counter %s in %s", exc, name, self.directory)
+                    continue
+                values[name] = value if type(value) is int else 0
+        except _DB_ERRORS as exc:
+            _warn_once("counters", "cannot read the counters in %s: %s", self.directory, exc)
+        return values
+
+    # the rest
+
+    def size_bytes(self) -> int:
+        try:
+            return int(self._cache.volume())
+        except _DB_ERRORS as exc:
+            _warn_once("read", "cannot read the store in %s: %s", self.directory, exc)
+            return 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._memo = None
+            counter_cache, self._counter_cache = self._counter_cache, None
+        self._cache.close()
+        if counter_cache is not None:
+            counter_cache.close()
+
