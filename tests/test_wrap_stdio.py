@@ -351,3 +351,22 @@ async def test_cancelling_a_call_cancels_it_upstream(cli_env, tmp_path):
             while not marker.exists():
                 await anyio.sleep(0.1)
         assert not (await client.call_tool("ok", {})).is_error  # the session goes on
+
+
+async def test_tool_list_changes_are_announced_and_relayed(cli_env):
+    import anyio
+    import mcp_types as types
+
+    notes: list[object] = []
+
+    async def on_message(message) -> None:
+        notes.append(message)
+
+    command, *args = wrapped(FAULTY)
+    params = StdioServerParameters(command=command, args=args, env=cli_env)
+    async with Client(params, mode="legacy", message_handler=on_message) as client:
+        assert client.server_capabilities.tools.list_changed
+        await client.call_tool("change", {})
+        with anyio.fail_after(10):
+            while not any(isinstance(n, types.ToolListChangedNotification) for n in notes):
+                await anyio.sleep(0.1)

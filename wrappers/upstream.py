@@ -108,7 +108,9 @@ class Upstream:
 
     async def _own_connection(self, ready: anyio.Event, stop: anyio.Event) -> None:
         try:
-            async with Client(self.command.target(), **self._client_options) as client:
+            # The handshake era: it still carries everything the wrapper relays (list-changed,
+            # logging, sampling), which 2026-07-28 moves to subscription streams and input rounds.
+            async with Client(self.command.target(), mode="legacy", **self._client_options) as client:
                 self._client = client
                 ready.set()
                 await stop.wait()

@@ -8,6 +8,7 @@ import sys
 import anyio
 import mcp_types as types
 from mcp.server.lowlevel import Server
+from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.stdio import stdio_server
 
 TOOLS = [
@@ -18,6 +19,7 @@ TOOLS = [
         ("crash", "exits mid-call"),
         ("garbage", "writes a line that is not JSON-RPC, then answers"),
         ("slow", "answers after 60 s; writes the file named by `cancelled_marker` if cancelled first"),
+        ("change", "announces that its tool list changed"),
     ]
 ]
 
@@ -38,6 +40,8 @@ async def call_tool(ctx, params) -> types.CallToolResult:
             with open((params.arguments or {})["cancelled_marker"], "w") as marker:
                 marker.write("cancelled")
             raise
+    if params.name == "change":
+        await ctx.session.send_tool_list_changed()
     if params.name == "garbage":
         os.write(real_stdout, b"this is not json\n")
     return types.CallToolResult(content=[types.TextContent(text=f"{params.name} from pid {os.getpid()}")])
@@ -46,7 +50,8 @@ async def call_tool(ctx, params) -> types.CallToolResult:
 async def main() -> None:
     server = Server("faulty", on_list_tools=list_tools, on_call_tool=call_tool)
     async with stdio_server() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
+        options = server.create_initialization_options(NotificationOptions(tools_changed=True))
+        await server.run(read_stream, write_stream, options)
 
 
 real_stdout = os.dup(sys.stdout.fileno())  # stdio_server points fd 1 at stderr while serving
