@@ -59,6 +59,7 @@ def options_from(settings: Settings) -> pipeline.Options:
         min_tokens=settings.min_tokens,
         target_ratio=settings.target_ratio,
         min_budget_tokens=settings.min_budget_tokens,
+        max_budget_tokens=settings.max_budget_tokens,
         max_output_ratio=settings.max_output_ratio,
     )
 

@@ -45,6 +45,7 @@ class Settings(BaseModel):
     min_tokens: int = Field(500, ge=0, description="Content under this many tokens passes through.")
     target_ratio: float = Field(0.15, gt=0, le=1, description="Default budget as a fraction of the input.")
     min_budget_tokens: int = Field(1000, ge=1, description="The default budget never goes below this.")
+    max_budget_tokens: int = Field(20_000, ge=1, description="... nor above this (Claude Code refuses over 25k).")
     max_output_ratio: float = Field(0.9, gt=0, le=1, description="Keep the original unless output is this much smaller.")
     page_tokens: int = Field(20_000, ge=500, le=100_000, description="Largest page headroom_retrieve returns.")
     log_level: str = Field("WARNING", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")

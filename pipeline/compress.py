@@ -34,6 +34,8 @@ class Options:
     min_tokens: int = 500
     target_ratio: float = 0.15
     min_budget_tokens: int = 1000
+    # Claude Code refuses tool results over 25,000 tokens: a default budget stays under it.
+    max_budget_tokens: int = 20_000
     max_output_ratio: float = 0.9
 
 
@@ -75,10 +77,10 @@ def estimate_tokens(content: str) -> int:
 
 
 def budget_for(tokens_before: int, max_tokens: int | None, options: Options) -> int:
-    """Target output size: ``max_tokens`` if given, else a fraction of the input with a floor."""
+    """Target output size: ``max_tokens`` if given, else a fraction of the input between a floor and a cap."""
     if max_tokens is not None:
         return max(1, max_tokens)
-    return max(options.min_budget_tokens, int(tokens_before * options.target_ratio))
+    return min(options.max_budget_tokens, max(options.min_budget_tokens, int(tokens_before * options.target_ratio)))
 
 
 def looks_binary(content: str) -> bool:

@@ -26,6 +26,10 @@ def test_fifty_megabytes_compress_and_come_back_exactly(fifty_megabytes, tmp_pat
     with DiskStore(tmp_path / "store") as store:
         result = compress_content(fifty_megabytes, store=store)
         assert result.compressed and result.tokens_after < result.tokens_before * 0.2
+        # A client's tool-output limit (Claude Code: 25,000 tokens) is never exceeded by default,
+        # and the marker says how many failing rows did not fit.
+        assert result.tokens_after <= 25_000
+        assert "did not fit" in result.text.rsplit("[headroom:", 1)[1]
         pages, cursor = [], None
         while True:
             page = retrieve(result.hash, store=store, cursor=cursor)

@@ -105,13 +105,16 @@ def test_small_input_passes_through_unless_a_budget_is_given():
     assert forced.compressed and fixed.seen[-1].budget_tokens == 5
 
 
-def test_default_budget_is_a_fraction_with_a_floor():
+def test_default_budget_is_a_fraction_with_a_floor_and_a_cap():
     fixed = Fixed(lambda c, ctx: None)
     big = LINES * 5
+    huge = LINES * 100
     compress_content(big, store=MemoryStore(), routes=router_with(fixed))
     compress_content(LINES[:8000], store=MemoryStore(), routes=router_with(fixed))
+    compress_content(huge, store=MemoryStore(), routes=router_with(fixed))
     assert fixed.seen[0].budget_tokens == int(count_tokens(big) * 0.15)
     assert fixed.seen[1].budget_tokens == 1000
+    assert fixed.seen[2].budget_tokens == 20_000
 
 
 def test_binary_content_is_never_handed_to_a_compressor():
