@@ -15,16 +15,10 @@ from headroom_mcp.pipeline import router
 from headroom_mcp.pipeline.contract import Context, Hints
 from headroom_mcp.pipeline.markers import content_key, marker
 from headroom_mcp.pipeline.store import Store, StoreError
-from headroom_mcp.pipeline.tokens import count_tokens
+from headroom_mcp.pipeline.tokens import count_tokens, estimate_tokens
 
 log = logging.getLogger(__name__)
 _logged: set[str] = set()
-
-# Above this many characters tokens are estimated from an even sample:
-# exact counting of 50 MB costs seconds and the figure only steers the budget.
-_EXACT_COUNT_LIMIT = 2_000_000
-_SAMPLE_CHUNKS = 32
-_SAMPLE_CHUNK_CHARS = 32_768
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,20 +54,6 @@ class CompressionResult:
     def compressed(self) -> bool:
         """True when ``text`` differs from the original (which is then in the store)."""
         return self.hash is not None
-
-
-def estimate_tokens(content: str) -> int:
-    """o200k tokens of ``content``: exact up to 2 M characters, sampled (deterministically) above."""
-    if len(content) <= _EXACT_COUNT_LIMIT:
-        return count_tokens(content)
-    stride = len(content) // _SAMPLE_CHUNKS
-    sampled_chars = 0
-    sampled_tokens = 0
-    for i in range(_SAMPLE_CHUNKS):
-        chunk = content[i * stride : i * stride + _SAMPLE_CHUNK_CHARS]
-        sampled_chars += len(chunk)
-        sampled_tokens += count_tokens(chunk)
-    return round(sampled_tokens * len(content) / sampled_chars)
 
 
 def budget_for(tokens_before: int, max_tokens: int | None, options: Options) -> int:

@@ -12,6 +12,7 @@ import base64
 import gzip
 import hashlib
 import threading
+from collections.abc import Callable
 from importlib import resources
 
 import tiktoken
@@ -32,6 +33,12 @@ _O200K_PATTERN = "|".join(
     ]
 )
 _O200K_SPECIAL = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
+
+# Above this many characters tokens are estimated from an even sample:
+# exact counting of 50 MB costs seconds and the figure only steers decisions.
+EXACT_COUNT_LIMIT = 2_000_000
+_SAMPLE_CHUNKS = 32
+_SAMPLE_CHUNK_CHARS = 32_768
 
 _lock = threading.Lock()
 _encoding: tiktoken.Encoding | None = None
@@ -82,3 +89,21 @@ def count_tokens(text: str) -> int:
     except UnicodeEncodeError:
         # Lone surrogates cannot reach the Rust encoder; count their replacement.
         return len(encoding().encode_ordinary(text.encode("utf-8", "replace").decode("utf-8")))
+
+
+def estimate_tokens(
+    text: str, count: Callable[[str], int] = count_tokens, exact_limit: int = EXACT_COUNT_LIMIT
+) -> int:
+    """Tokens of ``text`` by ``count``: exact up to ``exact_limit`` characters, from an even sample above.
+
+    Deterministic: the sample is a fixed set of chunks spread over the text.
+    """
+    if len(text) <= exact_limit:
+        return count(text)
+    stride = len(text) // _SAMPLE_CHUNKS
+    sampled_chars = sampled_tokens = 0
+    for i in range(_SAMPLE_CHUNKS):
+        chunk = text[i * stride : i * stride + _SAMPLE_CHUNK_CHARS]
+        sampled_chars += len(chunk)
+        sampled_tokens += count(chunk)
+    return round(sampled_tokens * len(text) / sampled_chars)

@@ -20,6 +20,7 @@ from headroom_mcp.pipeline.compressors.json_select import Nested, candidates, se
 from headroom_mcp.pipeline.compressors.json_signals import columns_of
 from headroom_mcp.pipeline.compressors.json_summary import array_summary, join_summaries
 from headroom_mcp.pipeline.contract import Compressed, Context, Item
+from headroom_mcp.pipeline.tokens import estimate_tokens
 
 _MIN_ROWS = 8
 _MIN_SCALARS = 100  # short lists of scalars (tags, files) read better in place
@@ -132,9 +133,7 @@ class _Tokens:
 
     def measure(self, text: str) -> int:
         """Tokens of ``text``: exact when small; from samples of it when large (exact costs seconds)."""
-        if len(text) <= _EXACT_COUNT_CHARS:
-            return self.count(text)
-        return int(len(text) * self._per_char(text)) + 1
+        return estimate_tokens(text, self.count, _EXACT_COUNT_CHARS)
 
 
 class _Rows:
