@@ -99,6 +99,9 @@ def compress_content(
 
     if not content:
         return unchanged("empty content")
+    if len(content) < options.min_tokens and max_tokens is None:
+        # Every token is at least one character: no need to tokenize to know it is small.
+        return unchanged(f"under {options.min_tokens} tokens: passed through")
     if looks_binary(content):
         return unchanged("binary content passed through")
     tokens_before = estimate_tokens(content)

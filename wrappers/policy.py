@@ -20,16 +20,12 @@ def compress_with_policy(settings: Settings) -> Compress:
         policy = settings.tools.get(tool or "", ToolPolicy())
         if not policy.compress:
             return CompressionResult(content, None, "text", 0, 0, [], [f"compression off for {tool}"])
-        tool_settings = per_tool.get(tool or "", settings)
-        if policy.max_tokens is None and len(content) < tool_settings.min_tokens:
-            # Fewer characters than the token floor means fewer tokens: most calls end here, store untouched.
-            return CompressionResult(content, None, "text", 0, 0, [], ["small: passed through"])
         return api.compress_content(
             content,
             query=query,
             hints=hints,
             max_tokens=policy.max_tokens,
-            settings=tool_settings,
+            settings=per_tool.get(tool or "", settings),
         )
 
     return compress
