@@ -10,7 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -75,7 +75,7 @@ def load_settings(
         for key, value in _read_toml(path).items():
             values[key], sources[key] = value, f"{path}"
     for name, info in Settings.model_fields.items():
-        if info.annotation in (dict[str, ToolPolicy], dict[str, str]):
+        if get_origin(info.annotation) is dict:
             continue  # tables come from the file only
         env_name = ENV_PREFIX + name.upper()
         if env_name in environ:

@@ -75,13 +75,15 @@ def _compress_strings(value: Any, query: str | None, hints: Hints, compress: Com
     if isinstance(value, str) and len(value) >= _MIN_STRUCTURED_CHARS:
         done = compress(value, query=query, hints=hints)
         return done.text if done.compressed else value
-    if depth > 32 or not isinstance(value, (dict, list)):
+    if depth > 32:
         return value
-    items = value.items() if isinstance(value, dict) else enumerate(value)
-    changed = {k: _compress_strings(v, query, hints, compress, depth + 1) for k, v in items}
-    if all(changed[k] is v for k, v in (value.items() if isinstance(value, dict) else enumerate(value))):
-        return value
-    return changed if isinstance(value, dict) else [changed[i] for i in range(len(value))]
+    if isinstance(value, dict):
+        new = {k: _compress_strings(v, query, hints, compress, depth + 1) for k, v in value.items()}
+        return value if all(new[k] is v for k, v in value.items()) else new
+    if isinstance(value, list):
+        items = [_compress_strings(v, query, hints, compress, depth + 1) for v in value]
+        return value if all(n is v for n, v in zip(items, value, strict=True)) else items
+    return value
 
 
 def _valid(value: Any, schema: Mapping[str, Any] | None) -> bool:
