@@ -32,6 +32,7 @@ class Route:
 # Most specific first: the first detector that matches decides the kind.
 ROUTES: tuple[Route, ...] = (
     Route("json", "detectors.json_shape:JsonDetector", "compressors.json_data:JsonCompressor"),
+    Route("log", "detectors.log:LogDetector", "compressors.logs:LogCompressor"),
 )
 
 

@@ -1,0 +1,136 @@
+"""What a log line is to a reader: a failure, a warning, a runner's summary, a stack frame, or noise.
+
+The patterns cover the usual test runners (pytest, unittest, jest/vitest,
+go test, cargo test, mocha), build tools and compilers (make, gcc/clang, tsc,
+npm, pip, cargo, maven/gradle) and application logs with levels. A line that
+reports success (``PASSED``, ``ok``, ``✓``) is never a failure, whatever
+words its test name contains.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import IntEnum
+
+
+class Role(IntEnum):
+    """The kind of a line, from most to least important."""
+
+    SUMMARY = 0
+    ERROR = 1
+    SECTION = 2
+    WARNING = 3
+    FRAME = 4
+    CONTINUATION = 5
+    PLAIN = 6
+
+
+_PASS = re.compile(
+    r"(?:\sPASSED\b|\s(?:ok|PASS)\b|^\s*(?:✓|✔|√)\s|^--- PASS\b|^=== (?:RUN|PAUSE|CONT)\b"
+    r"|^test .+ \.\.\. ok$|\sXFAIL\b|\sSKIPPED\b|^\s*PASS\s)"
+)
+
+_SUMMARY = re.compile(
+    r"^=+ .*\b(?:passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?|no tests ran)\b.* in [\d.]+m?s"
+    r"|^=+ short test summary info =+$"
+    r"|^Ran \d+ tests? in [\d.]+s"
+    r"|^(?:OK|FAILED)(?: \([^)]*\))?$"
+    r"|^(?:Tests|Test Suites|Test Files|Snapshots|Suites):\s+\d"
+    r"|^\s*\d+ (?:passing|failing|pending)\b"
+    r"|^(?:ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\))"
+    r"|^(?:PASS|FAIL)$"
+    r"|^test result: "
+    r"|^make(?:\[\d+\])?: \*\*\*"
+    r"|^\d+ (?:errors?|warnings?)(?: and \d+ warnings?)? generated\b"
+    r"|^Found \d+ errors?\b"
+    r"|^error: could not compile\b"
+    r"|^BUILD (?:SUCCESSFUL|FAILED)\b|^\[INFO\] BUILD (?:SUCCESS|FAILURE)\b"
+    r"|^(?:added|removed|changed|up to date)\b.*\bpackages?\b.* in \d"
+    r"|^found \d+ vulnerabilit|^\d+ vulnerabilit"
+    r"|^Successfully (?:installed|built)\b"
+    r"|^\s*Finished .*target\(s\) in "
+    r"|^Tests run: \d+, Failures: \d+"
+    r"|^FAILURES!+$|^Failed tests?:|^Tests? failed:",
+    re.IGNORECASE,
+)
+
+_ERROR = re.compile(
+    r"\b(?:error|errors|err!|fatal|panic|panicked|exception|traceback|failed|failure|failures|fail"
+    r"|segmentation fault|core dumped|abort(?:ed)?|critical|killed|timed? ?out|unhandled|uncaught)\b"
+    r"|\w+(?:Error|Exception)\b|^E\s{2,}|✗|✕|✘",
+    re.IGNORECASE,
+)
+# Words that look like failures but say none happened.
+_NOT_ERROR = re.compile(
+    r"\b(?:0|no|zero) (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed)[:=] ?0\b"
+    r"|-W(?:no-)?error\b|--fail-fast|\bon-failure\b|\berror(?:s)?\.(?:py|h|c|rs|go|js|ts)\b",
+    re.IGNORECASE,
+)
+_WARNING = re.compile(r"\b(?:warn|warning|warnings|deprecated|deprecation)\b", re.IGNORECASE)
+
+# Headers that open one failure's report; the report runs to the next header or separator.
+_SECTION = re.compile(
+    r"^_{3,} .+ _{3,}$"
+    r"|^---- .+ std(?:out|err) ----$"
+    r"|^\s*● "
+    r"|^--- FAIL: "
+    r"|^\s{2,}\d+\) \S"
+    r"|^(?:FAIL|ERROR): \w+ \("
+    r"|^\[ERROR\] (?:Tests run:|Failures:|Errors:)"
+)
+_SEPARATOR = re.compile(r"^(?:={5,}|-{5,}|_{5,})(?: .* (?:={3,}|-{3,}|_{3,}))?\s*$")
+
+_FRAME = re.compile(
+    r'^\s+File "[^"]+", line \d+'
+    r"|^\s+at \S"
+    r"|^\s+\S+\.(?:go|rs|py|js|ts|java|c|cc|cpp|kt|rb):\d+"
+    r"|^\s*\d+: (?:0x[0-9a-f]+ - )?\S+::"
+    r"|^\S+\.(?:py|js|ts|go|rs):\d+: (?:in \S+|\w+(?:Error|Exception))"
+)
+_LIBRARY = re.compile(
+    r"site-packages|dist-packages|node_modules|/usr/lib/|/usr/local/lib/|<frozen |/lib/python\d"
+    r"|/rustc/|/\.cargo/registry/|/go/src/|/usr/local/go/|\bat (?:java|javax|jdk|sun|org\.junit|kotlin)\."
+    r"|internal/process/|node:internal"
+)
+_CONTINUATION = re.compile(r"^(?:\s+\S|E\s|>\s|Caused by:|During handling|The above exception|\s*\^|\s*\|)")
+
+
+def classify(line: str) -> Role:
+    """The role of one log line."""
+    if not line.strip():
+        return Role.PLAIN
+    if _SUMMARY.search(line):
+        return Role.SUMMARY
+    if _SECTION.search(line):
+        return Role.SECTION
+    if _FRAME.search(line):
+        return Role.FRAME
+    if _PASS.search(line):
+        return Role.PLAIN
+    if _ERROR.search(line) and not _NOT_ERROR.search(line):
+        return Role.ERROR
+    if _WARNING.search(line):
+        return Role.WARNING
+    if _CONTINUATION.match(line):
+        return Role.CONTINUATION
+    return Role.PLAIN
+
+
+def is_passing(line: str) -> bool:
+    """A line reporting a test or step that passed (or was skipped on purpose)."""
+    return bool(_PASS.search(line))
+
+
+def is_separator(line: str) -> bool:
+    """A rule line (``=====``, ``----- title -----``) that ends a failure section."""
+    return bool(_SEPARATOR.match(line))
+
+
+def is_library_frame(line: str) -> bool:
+    """A stack frame in third-party or runtime code, less useful than the project's own."""
+    return bool(_LIBRARY.search(line))
+
+
+def is_continuation(line: str) -> bool:
+    """A line that belongs to the one before it: indented, a traceback's ``E`` line, ``Caused by``."""
+    return bool(line) and bool(_CONTINUATION.match(line))

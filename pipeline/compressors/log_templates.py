@@ -1,0 +1,199 @@
+"""Drain-style templates: lines that differ only in their variable parts share one template.
+
+Variable parts (timestamps, ids, hex, numbers with their units) are masked by
+pattern first; lines of the same length in tokens whose remaining tokens mostly
+agree are then merged, the disagreeing positions becoming ``<*>``. Each
+template remembers how many lines it covers, where they are and the range of
+its values, so a run of 1,200 similar lines can be shown as one line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+WILDCARD = "<*>"
+# How many tokens must agree (as a share) for two masked lines to share a template.
+_SIMILARITY = 0.6
+# A bucket holding more templates than this is not a repeating log: stop merging, keep exact.
+_MAX_TEMPLATES_PER_BUCKET = 64
+_MAX_SLOT_VALUES = 3
+
+_VARIABLE = re.compile(
+    r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?)"
+    r"|(?P<id>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b|0x[0-9a-fA-F]+)"
+    r"|(?P<num>\d+(?:[.,]\d+)*(?:ms|µs|us|ns|s|m|h|%|[KMG]i?B|B)?)"
+)
+
+
+@dataclass(slots=True)
+class Template:
+    """One cluster of similar lines: its tokens (``<*>`` where lines disagree) and where its lines are."""
+
+    tokens: list[str]
+    # How many value slots each token of the first line held (a wildcard still uses its own up).
+    slot_counts: list[int] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many lines share this template."""
+        return len(self.lines)
+
+    def render(self, members: Iterable[str]) -> str:
+        """The template with each value shown as its range over ``members`` (some of its lines).
+
+        Numbers become ``{5–44}ms``, timestamps and ids ``{first … last}``,
+        wildcards the few values they take (``{PASSED|SKIPPED}``) or ``<*>``.
+        """
+        ranges = _Ranges()
+        for line in members:
+            ranges.add(self.tokens, line)
+        slots = iter(range(sum(self.slot_counts)))
+        out: list[str] = []
+        for position, token in enumerate(self.tokens):
+            if token == WILDCARD:
+                for _ in range(self.slot_counts[position]):
+                    next(slots, None)
+                seen = ranges.wild.get(position, [])
+                out.append("{" + "|".join(seen) + "}" if 1 < len(seen) <= _MAX_SLOT_VALUES else WILDCARD)
+                continue
+            out.append(_SLOT_RE.sub(lambda _m: ranges.text(next(slots, None)), token))
+        return " ".join(out)
+
+
+class _Ranges:
+    """First, last, lowest and highest value of each slot over a set of lines."""
+
+    def __init__(self) -> None:
+        self.first: list[str] = []
+        self.last: list[str] = []
+        self.numbers: list[tuple[float, float, str] | None] = []
+        self.wild: dict[int, list[str]] = {}
+
+    def add(self, tokens: list[str], line: str) -> None:
+        masked, values = mask(line.strip())
+        parts = masked.split()
+        for position, token in enumerate(tokens):
+            if token == WILDCARD and position < len(parts):
+                seen = self.wild.setdefault(position, [])
+                if parts[position] not in seen and len(seen) <= _MAX_SLOT_VALUES:
+                    seen.append(parts[position])
+        if not self.first:
+            self.first = [text for _, text in values]
+            self.last = list(self.first)
+            self.numbers = [_as_range(kind, text) for kind, text in values]
+            return
+        if len(values) != len(self.first):
+            return
+        for slot, (kind, text) in enumerate(values):
+            self.last[slot] = text
+            number, parsed = self.numbers[slot], _as_range(kind, text)
+            if number is None or parsed is None or parsed[2] != number[2]:
+                self.numbers[slot] = None
+            else:
+                self.numbers[slot] = (min(number[0], parsed[0]), max(number[1], parsed[1]), number[2])
+
+    def text(self, slot: int | None) -> str:
+        if slot is None or slot >= len(self.first):
+            return WILDCARD
+        number = self.numbers[slot]
+        if number is not None:
+            low, high, unit = number
+            return self.first[slot] if low == high else f"{{{_fmt(low)}–{_fmt(high)}}}{unit}"
+        first, last = self.first[slot], self.last[slot]
+        return first if first == last else f"{{{first} … {last}}}"
+
+
+_SLOT_RE = re.compile(r"<(?:TS|ID|N)>")
+_NUMBER_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def mask(line: str) -> tuple[str, list[tuple[str, str]]]:
+    """``line`` with its variable parts replaced by ``<TS>``, ``<ID>`` or ``<N>``, and the values replaced."""
+    values: list[tuple[str, str]] = []
+
+    def replace(match: re.Match[str]) -> str:
+        kind = match.lastgroup or "num"
+        values.append((kind, match.group()))
+        return {"ts": "<TS>", "id": "<ID>"}.get(kind, "<N>")
+
+    return _VARIABLE.sub(replace, line), values
+
+
+class TemplateIndex:
+    """Assigns every line a template; lines are added in order."""
+
+    def __init__(self) -> None:
+        self.templates: list[Template] = []
+        self._exact: dict[tuple[int, str], int] = {}
+        self._buckets: dict[tuple[int, int, str], list[int]] = {}
+
+    def add(self, index: int, line: str, group: int = 0) -> int:
+        """Put line number ``index`` (0-based) into its template and return the template's id.
+
+        Lines of different ``group`` never share a template (a FAILED line must
+        not fold into the PASSED lines it resembles).
+        """
+        masked, _ = mask(line.strip())
+        template_id = self._exact.get((group, masked))
+        tokens = masked.split()
+        if template_id is None:
+            bucket = (group, *self._bucket(tokens))
+            template_id = self._match(tokens, bucket)
+            if template_id is None:
+                template_id = len(self.templates)
+                self.templates.append(Template(list(tokens), [len(_SLOT_RE.findall(t)) for t in tokens]))
+                self._buckets.setdefault(bucket, []).append(template_id)
+            self._exact[(group, masked)] = template_id
+        template = self.templates[template_id]
+        self._record(template, index)
+        return template_id
+
+    @staticmethod
+    def _bucket(tokens: list[str]) -> tuple[int, str]:
+        # Lines of one template have the same length and, almost always, the same last word
+        # (PASSED, ok, done): bucketing by both keeps merges cheap and precise.
+        return len(tokens), tokens[-1] if tokens and tokens[-1] != WILDCARD else ""
+
+    def _match(self, tokens: list[str], key: tuple[int, int, str]) -> int | None:
+        if len(tokens) < 3:
+            return None
+        bucket = self._buckets.get(key, [])
+        if len(bucket) > _MAX_TEMPLATES_PER_BUCKET:
+            return None
+        best, best_score = None, _SIMILARITY
+        for template_id in bucket:
+            candidate = self.templates[template_id].tokens
+            same = sum(1 for a, b in zip(candidate, tokens) if a == b or a == WILDCARD)
+            score = same / len(tokens)
+            if score >= best_score:
+                best, best_score = template_id, score
+        if best is not None:
+            template = self.templates[best]
+            for position, (a, b) in enumerate(zip(template.tokens, tokens)):
+                if a != b and a != WILDCARD:
+                    template.tokens[position] = WILDCARD
+        return best
+
+    @staticmethod
+    def _record(template: Template, index: int) -> None:
+        template.lines.append(index)
+
+
+def _as_range(kind: str, text: str) -> tuple[float, float, str] | None:
+    """A number slot's value as a one-point range with its unit (``12ms`` → 12, 12, ``ms``)."""
+    if kind != "num":
+        return None
+    match = _NUMBER_RE.match(text)
+    if not match:
+        return None
+    value = float(match.group().replace(",", ""))
+    return value, value, text[match.end() :]

@@ -1,0 +1,287 @@
+"""Logs from real runs: a pytest suite with failures, a gcc build, an application's own log.
+
+Each log is produced here by running the real tool, then compressed through
+the default pipeline (detection included) and checked for what a reader of
+that log needs: failures, errors, warnings with counts, summaries, and the
+way back to every dropped line.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from headroom_mcp.pipeline.compress import compress_content
+from headroom_mcp.pipeline.contract import Hints
+from headroom_mcp.pipeline.retrieval import retrieve
+from headroom_mcp.pipeline.store import MemoryStore
+from headroom_mcp.pipeline.tokens import count_tokens
+
+SUITE = '''
+import pytest
+
+
+def div(a, b):
+    return a / b
+
+
+@pytest.mark.parametrize("n", range(1800))
+def test_increment(n):
+    assert n + 1 > n
+
+
+@pytest.mark.parametrize("word", [f"word{i}" for i in range(700)])
+def test_roundtrip_case(word):
+    assert word.upper().lower() == word
+
+
+def test_div_by_zero():
+    assert div(1, 0) == 0
+
+
+def test_rounding():
+    value = round(2.675, 2)
+    assert value == 2.68, f"banker's rounding gave {value}"
+
+
+class TestParser:
+    def test_parse_header(self):
+        header = {"name": "x"}
+        assert header["version"] == "1.0"
+'''
+FAILING = {
+    "test_calc.py::test_div_by_zero": "ZeroDivisionError: division by zero",
+    "test_calc.py::test_rounding": "AssertionError: banker's rounding gave 2.67",
+    "test_calc.py::TestParser::test_parse_header": "KeyError: 'version'",
+}
+
+
+def saved(result, original: str) -> float:
+    """Share of o200k tokens saved, the closing marker included."""
+    return 1 - count_tokens(result.text) / count_tokens(original)
+
+
+def run(content: str, **kwargs):
+    store = MemoryStore()
+    return compress_content(content, store=store, **kwargs), store
+
+
+@pytest.fixture(scope="module")
+def pytest_log(tmp_path_factory) -> str:
+    """A real ``pytest -v`` run: 2,500 passing cases, three failures."""
+    folder = tmp_path_factory.mktemp("suite")
+    (folder / "test_calc.py").write_text(SUITE)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "test_calc.py"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout[-2000:]
+    return done.stdout
+
+
+def test_pytest_run_keeps_every_failure_and_saves_ninety_percent(pytest_log):
+    assert len(pytest_log.splitlines()) > 2000
+    result, _ = run(pytest_log)
+    assert result.kind == "log" and result.compressed
+    assert saved(result, pytest_log) >= 0.90, result.text
+    for test_id, message in FAILING.items():
+        assert f"{test_id} FAILED" in result.text
+        assert f"FAILED {test_id} - {message}" in result.text
+    summary = re.search(r"=+ 3 failed, 2500 passed in [\d.]+s =+", pytest_log).group()
+    assert summary in result.text
+    # The tracebacks themselves, not only the ids.
+    assert "E       AssertionError: banker's rounding gave 2.67" in result.text
+    assert_line = SUITE.split("\n").index("    assert value == 2.68, f\"banker's rounding gave {value}\"") + 1
+    assert f"test_calc.py:{assert_line}: AssertionError" in result.text
+    # The 2,500 passing lines are counted, not listed.
+    assert "PASSED" in result.text and result.text.count("PASSED") < 5
+    folded = re.findall(r"\[×([\d,]+)\] .*PASSED", result.text)
+    assert sum(int(n.replace(",", "")) for n in folded) == 2500
+
+
+def test_failing_test_name_retrieves_its_whole_traceback(pytest_log):
+    result, store = run(pytest_log)
+    found = retrieve(result.hash, store=store, query="test_rounding")
+    text = "\n".join(found.blocks)
+    start = pytest_log.index("_ test_rounding _")
+    traceback = pytest_log[pytest_log.rindex("\n", 0, start) + 1 : pytest_log.index("AssertionError\n", start)]
+    assert traceback in text
+    assert re.search(r"lines \d+–\d+: _+ test_rounding _+", text)
+
+
+def test_tight_budget_still_names_every_failure(pytest_log):
+    result, _ = run(pytest_log, max_tokens=400)
+    assert result.compressed and result.tokens_after < 700
+    for test_id in FAILING:
+        assert test_id in result.text
+    assert "3 failed, 2500 passed" in result.text
+
+
+def test_the_same_log_compresses_to_the_same_bytes(pytest_log):
+    assert run(pytest_log)[0].text == run(pytest_log)[0].text
+
+
+@pytest.fixture(scope="module")
+def gcc_log(tmp_path_factory) -> str:
+    """A real ``make`` of 40 C files with two kinds of warning each and one syntax error."""
+    if not shutil.which("gcc") or not shutil.which("make"):
+        pytest.skip("gcc and make are needed for a real build log")
+    folder = tmp_path_factory.mktemp("cbuild")
+    (folder / "src").mkdir()
+    for i in range(1, 41):
+        (folder / "src" / f"mod{i}.c").write_text(
+            textwrap.dedent(
+                f"""\
+                #include <stdio.h>
+                int helper{i}(int n) {{
+                    int unused_{i};
+                    unsigned int limit = 10;
+                    for (int k = 0; k < n; k++) {{
+                        if (k < limit) {{ printf("%d\\n", k); }}
+                    }}
+                    return n;
+                }}
+                """
+            )
+        )
+    (folder / "src" / "main.c").write_text(
+        'int helper1(int n);\nint main(void) {\n    int total = helper1(3)\n    return total;\n}\n'
+    )
+    (folder / "Makefile").write_text(
+        "SRCS := $(sort $(wildcard src/*.c))\nOBJS := $(SRCS:src/%.c=build/%.o)\n"
+        "app: $(OBJS)\n\tgcc -o $@ $^\n"
+        "build/%.o: src/%.c\n\t@mkdir -p build\n\tgcc -Wall -Wextra -O2 -c $< -o $@\n"
+    )
+    done = subprocess.run(["make", "-k"], cwd=folder, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    return done.stdout + done.stderr
+
+
+def test_build_log_keeps_the_error_and_each_distinct_warning_with_counts(gcc_log):
+    result, _ = run(gcc_log)
+    assert result.kind == "log" and result.compressed
+    assert saved(result, gcc_log) >= 0.80, result.text
+    error = next(line for line in gcc_log.splitlines() if ": error: " in line)
+    assert error in result.text
+    assert re.search(r"make: \*\*\* \[.*\] Error \d", result.text)
+    for flag in ("-Wunused-variable", "-Wsign-compare"):
+        total = sum(1 for line in gcc_log.splitlines() if flag in line)
+        first = next(line for line in gcc_log.splitlines() if flag in line)
+        assert first in result.text
+        assert f"×{total} in all" in result.text, flag
+
+
+def app_log() -> str:
+    """An application's own log, written by :mod:`logging`: routine requests, a repeated warning, one crash."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
+    logger = logging.getLogger("shop.api")
+    logger.propagate = False
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+    def load_order(order_id: int) -> dict:
+        return {"id": order_id, "lines": []}
+
+    def price(order: dict) -> float:
+        return sum(line["qty"] for line in order["lines"]) / len(order["lines"])
+
+    try:
+        for n in range(3000):
+            logger.info("GET /api/orders/%d 200 in %dms user=u%04d", n, 5 + n % 40, n % 97)
+            if n % 250 == 0:
+                logger.warning("cache miss ratio %.2f above threshold", 0.5 + n / 10000)
+            if n == 1717:
+                try:
+                    price(load_order(n))
+                except ZeroDivisionError:
+                    logger.exception("pricing failed for order %d", n)
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_application_log_keeps_the_crash_and_folds_routine_lines_with_ranges():
+    content = app_log()
+    result, store = run(content)
+    assert result.kind == "log" and saved(result, content) >= 0.90
+    assert "pricing failed for order 1717" in result.text
+    assert "ZeroDivisionError: division by zero" in result.text
+    assert 'in price' in result.text  # the project's own frame
+    # The request lines around the crash become one template each side, with the range of their values.
+    assert re.search(r"\[×1,716\] .*GET /api/orders/\{2–1717\} 200 in \{5–44\}ms", result.text), result.text
+    assert re.search(r"\[×1,279\] .*GET /api/orders/\{1718–2996\} 200", result.text), result.text
+    assert "cache miss ratio" in result.text and "×12 in all" in result.text
+    found = retrieve(result.hash, store=store, query="/api/orders/2024 ")
+    assert "GET /api/orders/2024 200" in found.blocks[1]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "\n".join(f"Paragraph {i}. The service failed to start because the config was wrong." for i in range(300)),
+        "\n".join(f"def handler_{i}(event):\n    raise ValueError('bad event {i}')\n" for i in range(200)),
+    ],
+    ids=["prose", "python-source"],
+)
+def test_prose_and_code_are_not_logs(content):
+    assert compress_content(content, store=MemoryStore()).kind != "log"
+
+
+def test_a_shell_tool_hint_lowers_the_bar_for_sparse_logs():
+    lines = [f"step {i}: copying asset {i}.png" for i in range(400)]
+    lines[::8] = [f"2026-01-02 10:00:{i:02d} INFO checkpoint {i}" for i in range(50)]
+    content = "\n".join(lines)
+    assert compress_content(content, store=MemoryStore()).kind != "log"
+    hinted = compress_content(content, store=MemoryStore(), hints=Hints(tool_name="run_command"))
+    assert hinted.kind == "log" and hinted.compressed
+
+
+def test_every_dropped_line_comes_back_by_query_with_its_line_number(pytest_log):
+    result, store = run(pytest_log)
+    line_number = next(i for i, line in enumerate(pytest_log.splitlines(), 1) if "test_increment[1234]" in line)
+    found = retrieve(result.hash, store=store, query="test_increment[1234]")
+    assert found.blocks[1].startswith(f"line {line_number}: test_calc.py::test_increment[1234] PASSED")
+
+
+def test_pages_rebuild_the_exact_original(gcc_log):
+    result, store = run(gcc_log)
+    pages, cursor = [], None
+    while True:
+        page = retrieve(result.hash, store=store, cursor=cursor)
+        pages.extend(page.blocks)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert "".join(pages) == gcc_log
+
+
+def test_go_and_cargo_style_failures_are_kept():
+    passing = [f"=== RUN   TestCase{i}\n--- PASS: TestCase{i} (0.00s)" for i in range(600)]
+    go_log = "\n".join(
+        [
+            *passing[:300],
+            "=== RUN   TestDivide",
+            "    calc_test.go:42: Divide(1, 0) = 0, want error",
+            "--- FAIL: TestDivide (0.00s)",
+            *passing[300:],
+            "FAIL",
+            "FAIL\texample.com/calc\t0.012s",
+        ]
+    )
+    result, _ = run(go_log)
+    assert result.kind == "log" and saved(result, go_log) >= 0.9
+    for line in ("    calc_test.go:42: Divide(1, 0) = 0, want error", "--- FAIL: TestDivide (0.00s)", "FAIL\texample.com/calc\t0.012s"):
+        assert line in result.text
