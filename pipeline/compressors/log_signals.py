@@ -25,10 +25,9 @@ class Role(IntEnum):
     PLAIN = 6
 
 
-_PASS = re.compile(
-    r"(?:\sPASSED\b|\s(?:ok|PASS)\b|^\s*(?:✓|✔|√)\s|^--- PASS\b|^=== (?:RUN|PAUSE|CONT)\b"
-    r"|^test .+ \.\.\. ok$|\sXFAIL\b|\sSKIPPED\b|^\s*PASS\s)"
-)
+# Patterns starting with ^ are used with match(): search() would try them at every offset.
+_PASS_START = re.compile(r"\s*(?:✓|✔|√)\s|--- PASS\b|=== (?:RUN|PAUSE|CONT)\b|test .+ \.\.\. ok$|\s*PASS\s|\s*ok \d+ ")
+_PASS_ANYWHERE = re.compile(r"\s(?:PASSED|ok|PASS|XFAIL|SKIPPED)\b")
 
 _SUMMARY = re.compile(
     r"^=+ .*\b(?:passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?|no tests ran)\b.* in [\d.]+m?s"
@@ -50,14 +49,18 @@ _SUMMARY = re.compile(
     r"|^Successfully (?:installed|built)\b"
     r"|^\s*Finished .*target\(s\) in "
     r"|^Tests run: \d+, Failures: \d+"
-    r"|^FAILURES!+$|^Failed tests?:|^Tests? failed:",
+    r"|^FAILURES!+$|^Failed tests?:|^Tests? failed:"
+    r"|^(?:#|ℹ) (?:tests|suites|pass|fail|cancelled|skipped|todo) \d+$",
     re.IGNORECASE,
 )
 
+# Cheap substring checks before the error regex, which most lines would fail anyway.
+_ERROR_HINTS = ("err", "fail", "fatal", "panic", "exception", "traceback", "fault", "dumped", "abort", "critical",
+                "killed", "time", "unhandled", "uncaught", "✗", "✕", "✘", "✖", "not ok")
 _ERROR = re.compile(
     r"\b(?:error|errors|err!|fatal|panic|panicked|exception|traceback|failed|failure|failures|fail"
     r"|segmentation fault|core dumped|abort(?:ed)?|critical|killed|timed? ?out|unhandled|uncaught)\b"
-    r"|\w+(?:Error|Exception)\b|^E\s{2,}|✗|✕|✘",
+    r"|\w+(?:Error|Exception)\b|^E\s{2,}|✗|✕|✘|✖|^\s*not ok\b",
     re.IGNORECASE,
 )
 # Words that look like failures but say none happened.
@@ -99,17 +102,22 @@ def classify(line: str) -> Role:
     """The role of one log line."""
     if not line.strip():
         return Role.PLAIN
-    if _SUMMARY.search(line):
+    if _SUMMARY.match(line):
         return Role.SUMMARY
-    if _SECTION.search(line):
+    if _SECTION.match(line):
         return Role.SECTION
-    if _FRAME.search(line):
+    if _FRAME.match(line):
         return Role.FRAME
-    if _PASS.search(line):
+    if is_passing(line):
         return Role.PLAIN
-    if _ERROR.search(line) and not _NOT_ERROR.search(line):
+    lower = line.lower()
+    if (
+        (line.startswith("E ") or any(hint in lower for hint in _ERROR_HINTS))
+        and _ERROR.search(line)
+        and not _NOT_ERROR.search(line)
+    ):
         return Role.ERROR
-    if _WARNING.search(line):
+    if ("warn" in lower or "deprecat" in lower) and _WARNING.search(line):
         return Role.WARNING
     if _CONTINUATION.match(line):
         return Role.CONTINUATION
@@ -118,7 +126,7 @@ def classify(line: str) -> Role:
 
 def is_passing(line: str) -> bool:
     """A line reporting a test or step that passed (or was skipped on purpose)."""
-    return bool(_PASS.search(line))
+    return bool(_PASS_START.match(line) or _PASS_ANYWHERE.search(line))
 
 
 def is_separator(line: str) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from headroom_mcp.pipeline.compressors import log_signals as signals
 from headroom_mcp.pipeline.compressors.log_blocks import blocks, sections
+from headroom_mcp.pipeline.compressors.log_gaps import fold_gaps, span
 from headroom_mcp.pipeline.compressors.log_signals import Role
 from headroom_mcp.pipeline.compressors.log_templates import TemplateIndex
 from headroom_mcp.pipeline.contract import Compressed, Context, Item
@@ -68,7 +69,7 @@ class LogCompressor:
         priority = _priorities(clean, roles, template_of, templates, failure_sections)
         kept = _select(clean, priority, ctx)
         text, shown = _render(clean, kept, template_of, templates, roles, ctx)
-        items = [Item(_span(a, b), "\n".join(lines[a:b])) for a, b in blocks(clean, roles, failure_sections)]
+        items = [Item(span(a, b), "\n".join(lines[a:b])) for a, b in blocks(clean, roles, failure_sections)]
         return Compressed(
             text=text,
             summary=_summary(clean, roles, kept, shown),
@@ -177,70 +178,26 @@ def _render(
     roles: list[Role],
     ctx: Context,
 ) -> tuple[str, int]:
-    """The kept lines in order, each gap between them folded at the most detailed level that fits."""
+    """The kept lines in order, with notes on repeats, and every gap between them folded."""
     kept_set = set(kept)
-    gaps: list[tuple[int, int]] = []
-    previous = 0
-    for index in [*kept, len(lines)]:
-        if index > previous:
-            gaps.append((previous, index))
-        previous = index + 1
     kept_tokens = sum(ctx.count_tokens(lines[i]) + 1 for i in kept)
     notes = _repeat_notes(kept, template_of, templates, roles, kept_set)
     note_tokens = sum(ctx.count_tokens(note) + 1 for note in notes.values())
-    remaining = max(0, ctx.budget_tokens - kept_tokens - note_tokens)
-    for level in range(4):
-        folded = {gap: _fold(lines, gap, template_of, templates, level) for gap in gaps}
-        cost = sum(ctx.count_tokens(text) + 1 for parts in folded.values() for text in parts)
-        if cost <= remaining or level == 3:
-            break
+    allowance = max(0, ctx.budget_tokens - kept_tokens - note_tokens)
+    folded = fold_gaps(lines, kept, template_of, templates, allowance, ctx.count_tokens)
     out: list[str] = []
-    gap_at = {start: (start, end) for start, end in gaps}
     index = 0
     while index < len(lines):
-        if index in gap_at:
-            gap = gap_at[index]
-            out.extend(folded[gap])
-            index = gap[1]
+        if index in folded:
+            end, text = folded[index]
+            out.extend(text)
+            index = end
             continue
         out.append(lines[index])
         if index in notes:
             out.append(notes[index])
         index += 1
     return "\n".join(out), len(kept)
-
-
-def _fold(lines: list[str], gap: tuple[int, int], template_of: list[int], templates: TemplateIndex, level: int) -> list[str]:
-    """One gap of omitted lines, as templates with counts (level 0 most detailed, 3 a bare count)."""
-    start, end = gap
-    members = [i for i in range(start, end) if lines[i].strip()]
-    if not members:
-        return []
-    span = _span(start, end)
-    if level == 3:
-        return [f"[… {len(members):,} lines omitted ({span})]"]
-    counts: Counter[int] = Counter(template_of[i] for i in members)
-    first_at: dict[int, int] = {}
-    for i in members:
-        first_at.setdefault(template_of[i], i)
-    if level == 0:
-        chosen = sorted(counts, key=lambda t: first_at[t])
-    else:
-        repeated = [t for t in counts if counts[t] > 1]
-        limit = len(repeated) if level == 1 else 3
-        chosen = sorted(sorted(repeated, key=lambda t: (-counts[t], first_at[t]))[:limit], key=lambda t: first_at[t])
-    out = []
-    for template_id in chosen:
-        if counts[template_id] == 1:
-            out.append(lines[first_at[template_id]])
-        else:
-            template = templates.templates[template_id]
-            shown = (lines[i] for i in members if template_of[i] == template_id)
-            out.append(f"[×{counts[template_id]:,}] {template.render(shown)}")
-    rest = len(members) - sum(counts[t] for t in chosen)
-    if rest:
-        out.append(f"[… {rest:,} other lines omitted ({span})]")
-    return out
 
 
 def _repeat_notes(
@@ -259,7 +216,7 @@ def _repeat_notes(
         members = templates.templates[template_id].lines
         hidden = [i for i in members if i not in kept_set]
         if hidden:
-            notes[index] = f"[↑ ×{len(members):,} in all; {len(hidden):,} more not shown, {_span(hidden[0], hidden[-1] + 1)}]"
+            notes[index] = f"[↑ ×{len(members):,} in all; {len(hidden):,} more not shown, {span(hidden[0], hidden[-1] + 1)}]"
     return notes
 
 
@@ -285,8 +242,3 @@ def _category(line: str, role: Role) -> str:
     if signals.is_passing(line):
         return "passing"
     return "other"
-
-
-def _span(start: int, end: int) -> str:
-    """Human line numbers (1-based, inclusive) of lines ``start``..``end-1``."""
-    return f"line {start + 1}" if end - start <= 1 else f"lines {start + 1}–{end}"
