@@ -285,3 +285,62 @@ def test_go_and_cargo_style_failures_are_kept():
     assert result.kind == "log" and saved(result, go_log) >= 0.9
     for line in ("    calc_test.go:42: Divide(1, 0) = 0, want error", "--- FAIL: TestDivide (0.00s)", "FAIL\texample.com/calc\t0.012s"):
         assert line in result.text
+
+
+def test_cargo_test_failures_keep_panics_and_the_result_line(tmp_path):
+    if not shutil.which("cargo"):
+        pytest.skip("cargo is needed for a real cargo test run")
+    crate = tmp_path / "calc"
+    (crate / "src").mkdir(parents=True)
+    (crate / "Cargo.toml").write_text('[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2021"\n')
+    cases = "\n".join(f"    #[test] fn add_{i}() {{ assert_eq!(add({i}, 1), {i + 1}); }}" for i in range(600))
+    (crate / "src" / "lib.rs").write_text(
+        "pub fn add(a: i64, b: i64) -> i64 { a + b }\n"
+        "pub fn div(a: i64, b: i64) -> i64 { if b == 0 { 0 } else { a / b } }\n"
+        "#[cfg(test)]\nmod tests {\n    use super::*;\n"
+        f"{cases}\n"
+        '    #[test] fn div_by_zero() { assert_eq!(div(1, 0), 1, "division by zero must not give 0"); }\n'
+        "}\n"
+    )
+    done = subprocess.run(
+        ["cargo", "test", "--offline"],
+        cwd=crate,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "CARGO_TARGET_DIR": str(tmp_path / "target"), "RUST_BACKTRACE": "0"},
+    )
+    content = done.stdout + done.stderr
+    assert done.returncode != 0 and "div_by_zero" in content
+    result, store = run(content)
+    assert result.kind == "log" and saved(result, content) >= 0.6
+    assert "division by zero must not give 0" in result.text
+    assert re.search(r"test result: FAILED\. 600 passed; 1 failed", result.text)
+    found = retrieve(result.hash, store=store, query="div_by_zero")
+    assert any("panicked at src/lib.rs" in block for block in found.blocks)
+
+
+def test_node_test_runner_failures_are_kept(tmp_path):
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("node is needed for a real node:test run")
+    cases = "\n".join(f"test('adds {i}', () => {{ assert.strictEqual({i} + 1, {i + 1}); }});" for i in range(800))
+    (tmp_path / "calc.test.js").write_text(
+        "const test = require('node:test');\nconst assert = require('node:assert');\n"
+        f"{cases}\n"
+        "test('parses config', () => { assert.deepStrictEqual({a: 1, b: [1, 2]}, {a: 1, b: [1, 3]}); });\n"
+    )
+    for reporter in ("spec", "tap"):
+        done = subprocess.run(
+            [node, "--test", f"--test-reporter={reporter}", "calc.test.js"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        content = done.stdout
+        assert done.returncode != 0
+        result, _ = run(content)
+        assert result.kind == "log" and saved(result, content) >= 0.8, reporter
+        assert "parses config" in result.text and "deep-equal" in result.text
+        assert re.search(r"(#|ℹ) fail 1", result.text)

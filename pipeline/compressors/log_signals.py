@@ -58,8 +58,9 @@ _SUMMARY = re.compile(
 _ERROR_HINTS = ("err", "fail", "fatal", "panic", "exception", "traceback", "fault", "dumped", "abort", "critical",
                 "killed", "time", "unhandled", "uncaught", "✗", "✕", "✘", "✖", "not ok")
 _ERROR = re.compile(
-    r"\b(?:error|errors|err!|fatal|panic|panicked|exception|traceback|failed|failure|failures|fail"
-    r"|segmentation fault|core dumped|abort(?:ed)?|critical|killed|timed? ?out|unhandled|uncaught)\b"
+    # Not inside names like http-errors, /fail/, errors.py: those are packages and paths.
+    r"(?<![-/.\w])(?:error|errors|err!|fatal|panic|panicked|exception|traceback|failed|failure|failures|fail"
+    r"|segmentation fault|core dumped|abort(?:ed)?|critical|killed|timed? ?out|unhandled|uncaught)(?![-/\w]|\.\w)"
     r"|\w+(?:Error|Exception)\b|^E\s{2,}|✗|✕|✘|✖|^\s*not ok\b",
     re.IGNORECASE,
 )

@@ -26,7 +26,7 @@ _LOG_LINE = re.compile(
     r"|^\[\s*\d+\.\d+\]|\b(?:INFO|DEBUG|WARN|WARNING|ERROR|TRACE|FATAL|CRITICAL|NOTICE)\b|\blevel=\w+|^[IWEF]\d{4} "
     # test runners
     r"|::\S+ (?:PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)\b|^(?:=== RUN|--- (?:PASS|FAIL|SKIP)|ok |PASS\b|FAIL\b)"
-    r"|^test \S+ \.\.\. |^\s*(?:not )?ok \d+ |^\s*# Subtest: |^TAP version |^\s+duration_ms: |^\s*(?:✓|✔|✕|✗|√|×) |^\S+ \(\S+\) \.\.\. (?:ok|FAIL|ERROR|skipped)"
+    r"|^test \S+ \.\.\. |^[.FEsx]{20,}(?: +\d+/\d+| +\[ *\d+%\])?$|^\s*(?:not )?ok \d+ |^\s*# Subtest: |^TAP version |^\s+duration_ms: |^\s*(?:✓|✔|✕|✗|√|×) |^\S+ \(\S+\) \.\.\. (?:ok|FAIL|ERROR|skipped)"
     # build tools, compilers, installers
     r"|^\S+:\d+:\d+: (?:fatal )?(?:error|warning|note)\b|^\S+\(\d+,\d+\): (?:error|warning)"
     r"|^(?:make|gcc|g\+\+|cc|c\+\+|clang\+*|ld|ar|cmake|ninja|cargo|rustc|go|npm|yarn|pnpm|pip\d*|mvn|gradle|tsc)(?:\[\d+\])?[: ]"
