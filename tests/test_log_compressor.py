@@ -344,3 +344,28 @@ def test_node_test_runner_failures_are_kept(tmp_path):
         assert result.kind == "log" and saved(result, content) >= 0.8, reporter
         assert "parses config" in result.text and "deep-equal" in result.text
         assert re.search(r"(#|ℹ) fail 1", result.text)
+
+
+def test_a_tight_budget_drops_library_frames_before_the_projects_own():
+    import json
+    import traceback
+
+    def load_settings(text: str) -> dict:
+        return json.loads(text)
+
+    def start_service() -> None:
+        load_settings('{"port": 80,}')
+
+    try:
+        start_service()
+    except json.JSONDecodeError:
+        trace = traceback.format_exc()
+    library = [line for line in trace.splitlines() if line.startswith("  File ") and "/json/" in line]
+    own = [line for line in trace.splitlines() if line.startswith("  File ") and "test_log_compressor.py" in line]
+    assert library and own
+    routine = [f"2026-01-02 10:{i // 60 % 60:02d}:{i % 60:02d} INFO worker: heartbeat {i}" for i in range(2000)]
+    content = "\n".join([*routine[:1000], "2026-01-02 10:16:40 ERROR worker: could not start", *trace.splitlines(), *routine[1000:]])
+    result, _ = run(content, max_tokens=200)
+    assert "json.decoder.JSONDecodeError" in result.text
+    assert all(line in result.text for line in own)
+    assert not all(line in result.text for line in library)

@@ -132,21 +132,28 @@ def _priorities(
 
 
 def _offer_context(lines: list[str], roles: list[Role], index: int, offer) -> None:
-    """The lines that explain an error: indented lines before it, its traceback or caret after it."""
-    before = index - 1
-    while before >= 0 and index - before <= _CONTEXT_BEFORE and signals.is_continuation(lines[before]):
-        offer(before, P.CONTEXT)
+    """The lines that explain an error: indented lines before it, its traceback or caret after it.
+
+    Library frames (and the source lines under them) come last, so a tight
+    budget keeps the project's own frames.
+    """
+    before = index
+    while before > 0 and index - before < _CONTEXT_BEFORE and signals.is_continuation(lines[before - 1]):
         before -= 1
+    after = index + 1
+    while (
+        after < len(lines)
+        and after - index <= _CONTEXT_AFTER
+        and (roles[after] is Role.FRAME or roles[after] is Role.CONTINUATION)
+    ):
+        after += 1
     frame_priority = P.CONTEXT
-    for after in range(index + 1, min(len(lines), index + 1 + _CONTEXT_AFTER)):
-        role, line = roles[after], lines[after]
-        if role is Role.FRAME:
-            frame_priority = P.EXTRA if signals.is_library_frame(line) else P.CONTEXT
-            offer(after, frame_priority)
-        elif role is Role.CONTINUATION:
-            offer(after, frame_priority if after - index > 1 else P.CONTEXT)
-        else:
-            break
+    for position in range(before, after):
+        if position == index:
+            continue
+        if roles[position] is Role.FRAME:
+            frame_priority = P.EXTRA if signals.is_library_frame(lines[position]) else P.CONTEXT
+        offer(position, frame_priority)
 
 
 def _select(lines: list[str], priority: dict[int, int], ctx: Context) -> list[int]:
