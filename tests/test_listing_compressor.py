@@ -1,0 +1,245 @@
+"""File listings (find, ls -R, tree, MCP list_directory) on a real tree: this venv's site-packages.
+
+site-packages changes when packages change: every expectation is computed
+from the real output in the test, never hard-coded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+from collections import Counter
+from io import StringIO
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from headroom_mcp.pipeline.compress import compress_content
+from headroom_mcp.pipeline.compressors.listing import ListingCompressor
+from headroom_mcp.pipeline.compressors.search import SearchCompressor
+from headroom_mcp.pipeline.contract import Hints
+from headroom_mcp.pipeline.detectors.listing import ListingDetector
+from headroom_mcp.pipeline.detectors.search import SearchDetector
+from headroom_mcp.pipeline.retrieval import retrieve
+from headroom_mcp.pipeline.router import Route, Router
+from headroom_mcp.pipeline.store import MemoryStore
+from headroom_mcp.pipeline.tokens import count_tokens
+
+SITE = Path(pydantic.__file__).parent.parent
+ROOT = Path(__file__).resolve().parent.parent
+ROUTES = Router(
+    [
+        Route("search", SearchDetector(), SearchCompressor()),
+        Route("listing", ListingDetector(), ListingCompressor()),
+    ]
+)
+
+
+def run(*command: str, cwd: Path = SITE) -> str:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def compress(text: str, query: str | None = None, store: MemoryStore | None = None, max_tokens: int | None = None):
+    return compress_content(text, store=store or MemoryStore(), query=query, max_tokens=max_tokens, routes=ROUTES)
+
+
+def top_level_counts(files: list[str]) -> Counter[str]:
+    """Files under each top-level directory, from ``./dir/.../name`` paths."""
+    return Counter(path.split("/")[1] for path in files if path.count("/") >= 2)
+
+
+def assert_top_level_named(output: str, counts: Counter[str]) -> None:
+    lines = output.splitlines()
+    for name, count in counts.items():
+        prefix = f"./{name}/ ({count:,} file{'' if count == 1 else 's'}"
+        assert any(line.startswith(prefix) for line in lines), prefix
+
+
+@pytest.fixture(scope="module")
+def found() -> str:
+    text = run("find", ".", "-type", "f")
+    assert text.count("\n") >= 1000, "site-packages should hold thousands of files"
+    return text
+
+
+@pytest.fixture(scope="module")
+def ls_r() -> str:
+    return run("ls", "-R", ".")
+
+
+def ls_r_files(text: str) -> list[str]:
+    """Full paths of the files in ``ls -R`` output: names that are not themselves a header."""
+    headers, current, names = set(), None, []
+    for line in text.splitlines():
+        if line.endswith(":"):
+            current = line[:-1]
+            headers.add(current)
+        elif line and current is not None:
+            names.append(f"{current}/{line}")
+    return [path for path in names if path not in headers]
+
+
+def tree_listing(root: Path) -> tuple[str, list[str]]:
+    """What ``tree`` prints for ``root`` (names sorted, hidden entries skipped), and the leaves' paths."""
+    lines, leaves, dirs = ["."], [], 0
+
+    def walk(path: Path, prefix: str, shown: str) -> None:
+        nonlocal dirs
+        entries = sorted((e for e in os.scandir(path) if not e.name.startswith(".")), key=lambda e: e.name)
+        for i, entry in enumerate(entries):
+            last = i == len(entries) - 1
+            lines.append(f"{prefix}{'└── ' if last else '├── '}{entry.name}")
+            if entry.is_dir(follow_symlinks=False) and any(not e.startswith(".") for e in os.listdir(entry.path)):
+                dirs += 1
+                walk(Path(entry.path), prefix + ("    " if last else "│   "), f"{shown}/{entry.name}")
+            else:
+                dirs += entry.is_dir(follow_symlinks=False)
+                leaves.append(f"{shown}/{entry.name}")
+
+    walk(root, "", ".")
+    lines += ["", f"{dirs} directories, {len(leaves)} files"]
+    return "\n".join(lines) + "\n", leaves
+
+
+def test_find_is_summarised_by_directory_with_counts_and_70_percent_saved(found):
+    paths = found.splitlines()
+    result = compress(found)
+    assert result.kind == "listing" and result.transforms == ["listing:dirs"]
+    before, after = count_tokens(found), count_tokens(result.text)
+    assert after <= 0.3 * before, (before, after)
+    assert result.text.startswith(f"{len(paths):,} files in ")
+    assert f"./ ({len(paths):,} files: " in result.text
+    assert_top_level_named(result.text, top_level_counts(paths))
+    extensions = Counter(Path(p).suffix for p in paths)
+    commonest = max(extensions, key=extensions.get)
+    assert f"./ ({len(paths):,} files: {extensions[commonest]:,} {commonest}" in result.text
+
+
+def test_paths_matching_the_query_are_listed_in_full_and_retrieved(found):
+    paths = found.splitlines()
+    expected = [path for path in paths if "config" in path.lower()]
+    assert 0 < len(expected) < 400, "pick another query word if site-packages changed this much"
+    store = MemoryStore()
+    result = compress(found, query="config", store=store)
+    lines = result.text.splitlines()
+    at = lines.index(f'{len(expected):,} paths match "config":')
+    assert lines[at + 1 : at + 1 + len(expected)] == expected
+    assert f'{len(expected):,} matching "config" listed' in lines[-1]
+    assert count_tokens(result.text) <= 0.3 * count_tokens(found)
+
+    page = retrieve(result.hash, store=store, query="config")
+    assert page.matches == len(expected)
+    assert all(re.fullmatch(r"line \d+: .*", block) and "config" in block.lower() for block in page.blocks[1:])
+    assert {block.split(": ", 1)[1] for block in page.blocks[1:]} <= set(expected)
+
+
+def test_a_tight_budget_names_the_biggest_directories(found):
+    paths = found.splitlines()
+    counts = top_level_counts(paths)
+    result = compress(found, max_tokens=1200)
+    assert result.kind == "listing" and result.tokens_after <= 1200
+    named = {name for name in counts if f"\n./{name}/ (" in result.text}
+    assert 0 < len(named) < len(counts)  # the rest are rolled up into ./
+    assert min(counts[name] for name in named) >= max(counts[name] for name in set(counts) - named)
+
+
+def test_ls_r_rebuilds_full_paths(ls_r):
+    files = ls_r_files(ls_r)
+    store = MemoryStore()
+    result = compress(ls_r, query="config", store=store)
+    assert result.kind == "listing"
+    assert count_tokens(result.text) <= 0.3 * count_tokens(ls_r)
+    assert result.text.startswith(f"{len(files):,} files in ")
+    assert_top_level_named(result.text, top_level_counts(files))
+    expected = [path for path in files if "config" in path.lower()]
+    for path in expected:
+        assert path in result.text.splitlines()
+    # Items keep ls's own line and say where it sits.
+    page = retrieve(result.hash, store=store, query="config")
+    assert page.matches and all(re.fullmatch(r"line \d+ \(\./\S*\): \S.*", block) for block in page.blocks[1:])
+
+
+def test_tree_output_is_parsed_by_its_indentation():
+    text, leaves = tree_listing(SITE)
+    assert ListingDetector().matches(text, Hints()) and not SearchDetector().matches(text, Hints())
+    result = compress(text, query="config")
+    assert result.kind == "listing"
+    assert count_tokens(result.text) <= 0.3 * count_tokens(text)
+    assert result.text.startswith(f"{len(leaves):,} files in ")
+    assert_top_level_named(result.text, top_level_counts(leaves))
+    for path in (p for p in leaves if "config" in p.lower()):
+        assert path in result.text.splitlines()
+
+
+def test_mcp_list_directory_is_a_listing():
+    entries = sorted(os.scandir(SITE), key=lambda e: e.name)
+    text = "\n".join(f"[{'DIR' if e.is_dir() else 'FILE'}] {e.name}" for e in entries)
+    files = sum(not e.is_dir() for e in entries)
+    assert ListingDetector().matches(text, Hints())
+    result = compress(text, max_tokens=300)
+    assert result.kind == "listing" and result.text.startswith(f"{files:,} files in ")
+
+
+def test_pages_without_a_query_rebuild_the_original(found):
+    store = MemoryStore()
+    result = compress(found, store=store)
+    blocks, cursor = [], None
+    while True:
+        page = retrieve(result.hash, store=store, cursor=cursor, page_tokens=5000)
+        blocks.extend(page.blocks)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert len(blocks) > 1 and "".join(blocks) == found
+
+
+def test_output_is_deterministic(found):
+    assert compress(found, query="*.pyi").text == compress(found, query="*.pyi").text
+
+
+def test_glob_queries_match_names(found):
+    paths = found.splitlines()
+    expected = [p for p in paths if p.endswith(".typed")]
+    assert expected, "packages with type hints ship a py.typed file"
+    result = compress(found, query='-name "*.typed"')
+    lines = result.text.splitlines()
+    at = lines.index(f'{len(expected):,} paths match "*.typed":')
+    assert lines[at + 1 : at + 1 + len(expected)] == expected
+
+
+def _log_output() -> str:
+    stream = StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("headroom-test-listing")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    for path in sorted(SITE.glob("*/__init__.py"))[:40]:
+        logger.info("imported %s", path.relative_to(SITE))
+    logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_detectors_tell_listings_from_everything_else(found, ls_r):
+    listing, search = ListingDetector(), SearchDetector()
+    yes = {"find": found, "ls -R": ls_r, "git ls-files": run("git", "ls-files", cwd=ROOT)}
+    no = {
+        "grep -rn": run("grep", "-rn", "import", "--include=*.py", "pydantic/v1"),
+        "grep -l is a listing, grep -c is not": run("grep", "-rc", "import", "--include=*.py", "pydantic/v1"),
+        "log": _log_output(),
+        "prose": (ROOT / "README.md").read_text(),
+        "python source": Path(pydantic.__file__).read_text(),
+        "json": json.dumps(found.splitlines()[:200], indent=2),
+    }
+    for name, text in yes.items():
+        assert listing.matches(text, Hints()), name
+        assert not search.matches(text, Hints()), name
+    for name, text in no.items():
+        assert not listing.matches(text, Hints()), name
+    assert listing.matches(run("grep", "-rl", "import", "--include=*.py", "pydantic/v1"), Hints())
