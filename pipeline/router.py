@@ -32,6 +32,8 @@ class Route:
 # Most specific first: the first detector that matches decides the kind.
 ROUTES: tuple[Route, ...] = (
     Route("json", "detectors.json_shape:JsonDetector", "compressors.json_data:JsonCompressor"),
+    Route("gitlog", "detectors.git_log:GitLogDetector", "compressors.git_log:GitLogCompressor"),
+    Route("diff", "detectors.diff:DiffDetector", "compressors.diff:DiffCompressor"),
     Route("search", "detectors.search:SearchDetector", "compressors.search:SearchCompressor"),
     Route("listing", "detectors.listing:ListingDetector", "compressors.listing:ListingCompressor"),
     Route("log", "detectors.log:LogDetector", "compressors.logs:LogCompressor"),

@@ -1,0 +1,547 @@
+"""``git log`` output: one line per commit, whole commits where the query points.
+
+Handles the default, ``--pretty=fuller``/``full``/``short``, ``--stat``,
+``--name-only``, ``-p`` and ``--graph`` formats, the mcp-server-git
+``git_log`` tool's ``Commit:``/``Message:`` format, and ``--oneline``.
+Each commit becomes ``<sha7> <YYYY-MM-DD> <author>: <subject>`` (plus
+``[3 files +40 -2]`` when the log carries stats or patches); commits matching
+the query stay whole (for ``-p``: message, per-file stats and the matching
+hunks, through the diff compressor's helpers). Over budget, the newest
+commits, the query matches and the oldest commit stay and each run of the
+rest becomes one note with its dates and authors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from headroom_mcp.pipeline.compressors.diff import RESERVED_TOKENS
+from headroom_mcp.pipeline.compressors.diff_parse import Patch, parse_patch, patch_items, split_lines
+from headroom_mcp.pipeline.compressors.diff_render import file_stat, plural, render_files, trim_hunk
+from headroom_mcp.pipeline.compressors.diff_select import (
+    Selection,
+    TokenMeter,
+    hunk_scores,
+    hunk_texts,
+    keep_best,
+    query_terms,
+    relevance,
+    select_hunks,
+)
+from headroom_mcp.pipeline.contract import Compressed, Context, Item
+
+GRAPH_CHARS = frozenset("|/\\*_ .-")
+COMMIT_RE = re.compile(r"(?P<graph>[|/\\*_ .-]*?)commit (?P<sha>[0-9a-f]{7,40})(?P<refs> \(.*\))?$")
+MCP_COMMIT_RE = re.compile(r"Commit: (?P<sha>[0-9a-f]{40})$")
+ONELINE_RE = re.compile(r"(?P<graph>[|/\\*_ .-]*?)(?P<sha>[0-9a-f]{7,40}) (?P<subject>\S.*)$")
+HEADER_RE = re.compile(r"(Merge|Author|AuthorDate|Commit|CommitDate|Date|Reflog|Message): ?(.*)$")
+_STAT_TOTAL_RE = re.compile(
+    r" ?(\d+) files? changed(?:, (\d+) insertions?\(\+\))?(?:, (\d+) deletions?\(-\))?"
+)
+_STAT_FILE_RE = re.compile(r" (\S.*?)\s+\|\s+(?:\d+|Bin)")
+_ISO_DATE_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
+_GIT_DATE_RE = re.compile(r"\b([A-Z][a-z]{2}) (\d{1,2}) \d\d:\d\d:\d\d (\d{4})\b")
+_RFC_DATE_RE = re.compile(r"\b(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})\b")
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+_HEX_RE = re.compile(r"[0-9a-f]{4,40}")
+_MAX_PREAMBLE_LINES = 5
+_MATCH_SHARE = 0.5  # at most this share of the budget for commits shown whole
+_NOTE_TOKENS = 30
+
+
+def graph_prefix_ok(graph: str) -> bool:
+    """True when ``graph`` can precede a commit: nothing, or a ``--graph`` drawing with the commit's ``*``."""
+    return graph == "" or "*" in graph
+
+
+def commit_start(line: str) -> tuple[str, str, str] | None:
+    """``(graph, sha, refs)`` when ``line`` opens a commit of the default formats or mcp-server-git's."""
+    if "ommit" not in line:
+        return None
+    match = COMMIT_RE.match(line)
+    if match and graph_prefix_ok(match.group("graph")):
+        return match.group("graph"), match.group("sha"), (match.group("refs") or "").strip()
+    match = MCP_COMMIT_RE.match(line)
+    if match:
+        return "", match.group("sha"), ""
+    return None
+
+
+def short_date(value: str) -> str:
+    """``YYYY-MM-DD`` from git's default, ISO or RFC 2822 dates; the value itself (shortened) otherwise."""
+    match = _ISO_DATE_RE.search(value)
+    if match:
+        return match.group(0)
+    match = _GIT_DATE_RE.search(value)
+    if match and match.group(1) in _MONTHS:
+        return f"{match.group(3)}-{_MONTHS[match.group(1)]:02d}-{int(match.group(2)):02d}"
+    match = _RFC_DATE_RE.search(value)
+    if match and match.group(2) in _MONTHS:
+        return f"{match.group(3)}-{_MONTHS[match.group(2)]:02d}-{int(match.group(1)):02d}"
+    return value.strip()[:24]
+
+
+@dataclass(slots=True)
+class Commit:
+    """One commit of a log: its line range and what its one-line form shows."""
+
+    start: int
+    end: int  # one past its last non-blank line
+    sha: str
+    refs: str = ""
+    author: str = ""
+    date: str = ""
+    subject: str = ""
+    header_lines: int = 0
+    message_lines: int = 0
+    stat_lines: int = 0
+    files: int | None = None
+    added: int = 0
+    removed: int = 0
+    patch: Patch | None = None
+    patch_start: int | None = None
+    patch_lines: int = 0
+    match_text: str = ""
+    score: float = 0.0
+    attached: list[int] = field(default_factory=list)
+
+    def line(self) -> str:
+        """``<sha7> (refs) <date> <author>: <subject> [3 files +40 -2]``."""
+        parts = [self.sha[:7]]
+        if self.refs:
+            parts.append(self.refs)
+        if self.date:
+            parts.append(self.date)
+        who = f"{self.author}: " if self.author else ""
+        text = " ".join(parts) + f" {who}{self.subject}"
+        if self.files is not None:
+            counts = f" +{self.added} -{self.removed}" if self.added or self.removed or self.patch else ""
+            text += f" [{plural(self.files, 'file')}{counts}]"
+        return text
+
+
+def _strip_graph(line: str, width: int) -> str:
+    """``line`` without the first ``width`` columns of ``--graph`` drawing."""
+    head = line[:width]
+    if all(ch in GRAPH_CHARS for ch in head):
+        return line[width:]
+    return line.lstrip("|/\\*_ .-")
+
+
+def parse_log(view: list[str]) -> tuple[list[str], list[Commit], int] | None:
+    """The lines without graph drawing, the commits, and where the first one starts; None if not a log.
+
+    A commit starts at a ``commit <sha>`` line (or mcp-server-git's
+    ``Commit: <sha>``) followed by a header line such as ``Author:``.
+    """
+    starts: list[tuple[int, str, str, str]] = []
+    graph_mode: bool | None = None
+    for i, line in enumerate(view):
+        found = commit_start(line)
+        if found is None:
+            continue
+        graph, sha, refs = found
+        nxt = view[i + 1] if i + 1 < len(view) else ""
+        if not HEADER_RE.match(_strip_graph(nxt, len(graph)) if graph else nxt):
+            continue
+        if graph_mode is None:
+            graph_mode = bool(graph)
+        if bool(graph) != graph_mode:
+            continue
+        starts.append((i, graph, sha, refs))
+    if len(starts) < 2:
+        return None
+    first = starts[0][0]
+    if sum(1 for line in view[:first] if line.strip()) > _MAX_PREAMBLE_LINES:
+        return None
+    lines = list(view)
+    commits: list[Commit] = []
+    for n, (i, graph, sha, refs) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(view)
+        if graph:
+            width = len(graph)
+            for k in range(i, end):
+                lines[k] = _strip_graph(view[k], width)
+        commits.append(_parse_commit(lines, i, end, sha, refs))
+    return lines, commits, first
+
+
+def _parse_commit(lines: list[str], start: int, end: int, sha: str, refs: str) -> Commit:
+    """Header, message, stat and patch of the commit on ``lines[start:end]``."""
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    commit = Commit(start, end, sha, refs=refs)
+    headers: dict[str, str] = {}
+    j = start + 1
+    message: list[str] = []
+    while j < end:
+        match = HEADER_RE.match(lines[j])
+        if not match:
+            break
+        key, value = match.group(1), match.group(2).strip()
+        if key == "Message":  # mcp-server-git: the message follows unindented, to the next commit
+            message = [value, *lines[j + 1 : end]]
+            j = end
+            break
+        headers.setdefault(key, value)
+        j += 1
+    commit.header_lines = j - start
+    if not message:
+        while j < end and not lines[j].strip():
+            j += 1
+        body_start = j
+        while j < end and (lines[j].startswith("    ") or not lines[j].strip()):
+            j += 1
+        message = [line[4:] for line in lines[body_start:j]]
+        files = _parse_rest(commit, lines, j, end)
+    else:
+        files = []
+    texts = [line.strip() for line in message if line.strip()]
+    commit.subject = texts[0] if texts else ""
+    commit.message_lines = max(len(texts) - 1, 0)
+    commit.author = (headers.get("Author") or "").split(" <", 1)[0].strip()
+    commit.date = short_date(headers.get("AuthorDate") or headers.get("Date") or headers.get("CommitDate") or "")
+    commit.match_text = "\n".join([sha, headers.get("Author", ""), *texts, *files]).lower()
+    return commit
+
+
+def _parse_rest(commit: Commit, lines: list[str], j: int, end: int) -> list[str]:
+    """Read what follows the message (``--stat`` or ``--name-only`` lines, a patch); the file names in it."""
+    names = 0
+    stat_files: list[str] = []
+    for k in range(j, end):
+        line = lines[k]
+        if line.startswith("diff "):
+            patch = parse_patch(lines, k, end)
+            if patch is not None:
+                commit.patch, commit.patch_start = patch, k
+                commit.patch_lines = sum(1 for n in range(k, end) if lines[n].strip())
+                files = patch.files
+                commit.files = len(files)
+                commit.added = sum(f.added for f in files)
+                commit.removed = sum(f.removed for f in files)
+                stat_files.extend(f.path for f in files)
+                break
+        total = _STAT_TOTAL_RE.match(line)
+        if total:
+            commit.stat_lines += 1
+            commit.files = int(total.group(1))
+            commit.added = int(total.group(2) or 0)
+            commit.removed = int(total.group(3) or 0)
+            continue
+        stat = _STAT_FILE_RE.match(line)
+        if stat:
+            commit.stat_lines += 1
+            stat_files.append(stat.group(1))
+        elif line.strip() and line.strip() != "---":
+            names += 1
+            stat_files.append(line.strip())
+    if commit.files is None and names:
+        commit.files = names
+        commit.stat_lines = names
+    return stat_files
+
+
+def _parse_oneline(view: list[str]) -> list[Commit] | None:
+    """``--oneline`` (optionally ``--graph``/``--stat``): commit lines, and the lines below each attached to it."""
+    commits: list[Commit] = []
+    stray = 0
+    for i, line in enumerate(view):
+        match = ONELINE_RE.match(line)
+        if match and graph_prefix_ok(match.group("graph")):
+            subject = match.group("subject")
+            refs = ""
+            if subject.startswith("(") and ") " in subject:
+                refs, subject = subject.split(") ", 1)
+                refs += ")"
+            sha = match.group("sha")
+            commit = Commit(i, i + 1, sha, refs=refs, subject=subject)
+            commit.match_text = f"{sha}\n{subject}".lower()
+            commits.append(commit)
+        elif commits:
+            commits[-1].attached.append(i)
+            commits[-1].match_text += "\n" + line.lower()
+        elif line.strip():
+            stray += 1
+    if len(commits) < 2 or stray > _MAX_PREAMBLE_LINES:
+        return None
+    return commits
+
+
+def _score(commits: list[Commit], query: str | None) -> None:
+    """Each commit's relevance: a sha prefix named in the query, else its words (author, message, files)."""
+    terms = query_terms(query)
+    if not terms:
+        return
+    scores = keep_best(relevance([c.match_text for c in commits], terms, query))
+    shas = [w for w in terms if _HEX_RE.fullmatch(w)]
+    top = max(scores, default=0.0) + 1.0
+    for commit, score in zip(commits, scores, strict=True):
+        commit.score = top if any(commit.sha.startswith(s) for s in shas) else score
+
+
+def _describe(run: list[Commit]) -> str:
+    """``1,230 commits 2024-01-02..2025-06-30 by 14 authors``: what a run of omitted commits holds."""
+    text = plural(len(run), "commit")
+    dates = sorted(c.date for c in run if _ISO_DATE_RE.fullmatch(c.date))
+    if dates:
+        text += f" {dates[0]}..{dates[-1]}" if dates[0] != dates[-1] else f" {dates[0]}"
+    authors = {c.author for c in run if c.author}
+    if authors:
+        text += f" by {plural(len(authors), 'author')}"
+    return text
+
+
+def _note(run: list[Commit]) -> str:
+    """``[… 1,230 commits 2024-01-02..2025-06-30 by 14 authors omitted]``."""
+    return f"[… {_describe(run)} omitted]"
+
+
+class GitLogCompressor:
+    """Compresses ``git log`` output (see the module docstring)."""
+
+    name = "gitlog"
+
+    def compress(self, content: str, ctx: Context) -> Compressed | None:
+        """One line per commit, query matches whole, head/matches/tail when over budget; None if not a log."""
+        raw, view = split_lines(content)
+        meter = TokenMeter(ctx.count_tokens, content)
+        if meter.chars(len(content)) <= ctx.budget_tokens:
+            return None  # it fits as it is: nothing needs to go
+        room = max(ctx.budget_tokens - RESERVED_TOKENS, 1)
+        parsed = parse_log(view)
+        if parsed is not None:
+            lines, commits, first = parsed
+            return _Full(raw, lines, commits, first, meter, room, ctx).compress()
+        commits = _parse_oneline(view)
+        if commits is None:
+            return None
+        return _compress_oneline(raw, commits, meter, room, ctx)
+
+
+def _pick(costs: list[int], scores: list[float], room: int, match_room: int) -> set[int]:
+    """Entries to show: the oldest, query matches (best first, up to ``match_room``), then the newest in order.
+
+    Every entry shown away from the head may open a gap, and each gap costs a note.
+    """
+    picked: set[int] = set()
+    used = _NOTE_TOKENS
+    last = len(costs) - 1
+    if costs[last] + _NOTE_TOKENS <= room:
+        picked.add(last)
+        used += costs[last] + _NOTE_TOKENS
+    for i in sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i)):
+        cost = costs[i] + _NOTE_TOKENS
+        if i not in picked and used + cost <= match_room:
+            picked.add(i)
+            used += cost
+    for i in range(len(costs)):
+        if i in picked:
+            continue
+        if used + costs[i] > room:
+            break
+        picked.add(i)
+        used += costs[i]
+    return picked
+
+
+def _compress_oneline(
+    raw: list[str], commits: list[Commit], meter: TokenMeter, room: int, ctx: Context
+) -> Compressed:
+    """``--oneline``: already one line per commit, so keep the newest, the matches and the oldest."""
+    _score(commits, ctx.query)
+    entries = [[raw[c.start], *(raw[k] for k in c.attached)] for c in commits]
+    costs = [meter.lines(entry) for entry in entries]
+    scores = [c.score for c in commits]
+    picked = _pick(costs, scores, room, int(room * _MATCH_SHARE))
+    out: list[str] = []
+    run: list[Commit] = []
+    for i, commit in enumerate(commits):
+        if i in picked:
+            if run:
+                out.append(_note(run))
+                run = []
+            out.extend(entries[i])
+        else:
+            run.append(commit)
+    if run:
+        out.append(_note(run))
+    omitted = len(commits) - len(picked)
+    matches = sum(1 for i in picked if scores[i] > 0)
+    matching = f" ({matches:,} matching the query)" if ctx.query else ""
+    summary = f"{len(commits):,} commits → {len(picked):,} shown{matching}; {omitted:,} omitted"
+    items = []
+    for c in commits:
+        last = max(c.attached, default=c.start)
+        items.append(Item(f"commit {c.sha[:7]} (line {c.start + 1})", "\n".join(raw[c.start : last + 1])))
+    return Compressed("\n".join(out), summary, "gitlog:oneline", items)
+
+
+@dataclass(slots=True)
+class _Full:
+    """Compression of the multi-line formats (default, fuller, stat, patch, graph, mcp-server-git)."""
+
+    raw: list[str]
+    lines: list[str]
+    commits: list[Commit]
+    first: int
+    meter: TokenMeter
+    room: int
+    ctx: Context
+    shown_patch: dict[int, int] = field(default_factory=dict)  # original patch lines shown, by commit start
+
+    def compress(self) -> Compressed:
+        """Every commit as one line (with ``-p`` per-file stats if those fit too), else head, matches and tail."""
+        commits = self.commits
+        _score(commits, self.ctx.query)
+        terms = query_terms(self.ctx.query)
+        if terms:
+            self._score_hunks(terms)
+        preamble = [self.raw[k] for k in range(self.first) if self.raw[k].strip()]
+        room = self.room - self.meter.lines(preamble)
+        short = [c.line() for c in commits]
+        short_cost = [self.meter.chars(len(s) + 1) for s in short]
+        matched = [i for i, c in enumerate(commits) if c.score > 0]
+        whole = self._whole_commits(matched, int(room * _MATCH_SHARE))
+        whole_cost = {i: self.meter.lines(lines) for i, lines in whole.items()}
+        stats = {i: self._file_lines(c) for i, c in enumerate(commits) if c.patch and i not in whole}
+        every = sum(short_cost[i] for i in range(len(commits)) if i not in whole) + sum(whole_cost.values())
+        with_stats = every + sum(self.meter.lines(s) for s in stats.values())
+        if with_stats <= room:
+            picked, detail = set(range(len(commits))), stats
+        elif every <= room:
+            picked, detail = set(range(len(commits))), {}
+        else:
+            costs = [whole_cost.get(i, short_cost[i]) for i in range(len(commits))]
+            picked, detail = _pick(costs, [c.score for c in commits], room, int(room * 0.75)), {}
+        out = list(preamble)
+        run: list[Commit] = []
+        for i, commit in enumerate(commits):
+            if i not in picked:
+                run.append(commit)
+                continue
+            if run:
+                out.append(_note(run))
+                run = []
+            if i in whole:
+                out.extend(whole[i])
+            else:
+                out.append(short[i])
+                out.extend(detail.get(i, []))
+        if run:
+            out.append(_note(run))
+        return Compressed("\n".join(out), self._summary(picked, whole), "gitlog:summary", self._items())
+
+    def _score_hunks(self, terms: list[str]) -> None:
+        """Score every hunk of a ``-p`` log together; a commit with a matching hunk matches too.
+
+        One corpus for all hunks, so a name found in one commit's patch
+        outranks a word found in every commit's.
+        """
+        owners: list[Commit] = []
+        named: list[str] = []
+        context: list[str] = []
+        for commit in self.commits:
+            if commit.patch is not None:
+                _keys, names, unchanged = hunk_texts(commit.patch)
+                owners += [commit] * len(names)
+                named += names
+                context += unchanged
+        scores = keep_best(relevance(named, terms, self.ctx.query, context))
+        best_meta = max((c.score for c in self.commits), default=0.0)
+        best_hunk = max(scores, default=0.0)
+        for commit, score in zip(owners, scores, strict=True):
+            if score > 0:
+                # Below any commit that names the query in its message, ranked among themselves by score.
+                boost = score / best_hunk * best_meta / 2 if best_meta else score
+                commit.score = max(commit.score, boost)
+
+    def _whole_commits(self, matched: list[int], share: int) -> dict[int, list[str]]:
+        """Query-matching commits as they will be shown whole, best first until ``share`` tokens."""
+        whole: dict[int, list[str]] = {}
+        used = 0
+        for i in sorted(matched, key=lambda i: (-self.commits[i].score, i)):
+            rendered = self._whole(self.commits[i], max(share - used, 0))
+            cost = self.meter.lines(rendered)
+            if used + cost <= share:
+                whole[i] = rendered
+                used += cost
+        return whole
+
+    def _whole(self, commit: Commit, share: int) -> list[str]:
+        """A commit in full; for ``-p``, its message, per-file stats and the hunks matching the query."""
+        if commit.patch is None or commit.patch_start is None:
+            return self.raw[commit.start : commit.end]
+        head_end = commit.patch_start
+        while head_end > commit.start + 1 and not self.lines[head_end - 1].strip():
+            head_end -= 1
+        head = self.raw[commit.start : head_end]
+        patch = commit.patch
+        trimmed = {
+            (fi, hi): trim_hunk(patch.lines, hunk)[0]
+            for fi, f in enumerate(patch.files)
+            for hi, hunk in enumerate(f.hunks)
+        }
+        scores = hunk_scores(patch, query_terms(self.ctx.query), self.ctx.query)
+        room = share - self.meter.lines(head) - self.meter.lines(self._file_lines(commit))
+        selection = select_hunks(patch, trimmed, scores, self.meter, max(room, 0), only_relevant=True)
+        hunks = render_files(patch, selection, trimmed)
+        self.shown_patch[commit.start] = sum(1 for line in hunks if not line.startswith("[… "))
+        return [*head, *self._file_lines(commit, selection), *hunks]
+
+    def _file_lines(self, commit: Commit, selection: Selection | None = None) -> list[str]:
+        """The per-file ``path  +a -d`` lines of a commit's patch, indented under it."""
+        if commit.patch is None:
+            return []
+        files = commit.patch.files
+        if selection is None:
+            return [f"  {file_stat(f)}" for f in files]
+        shown = [0] * len(files)
+        for fi, _hi in selection.whole:
+            shown[fi] += 1
+        cut = selection.partial[0] if selection.partial else None
+        if cut is not None:
+            shown[cut] += 1
+        return [f"  {file_stat(f, shown[fi], fi == cut)}" for fi, f in enumerate(files)]
+
+    def _summary(self, picked: set[int], whole: dict[int, list[str]]) -> str:
+        """``312 commits → 40 shown (3 in full), 272 omitted (dates, authors); 5,210 lines omitted (...)``."""
+        commits = self.commits
+        header = message = stat = patch = 0
+        for i, c in enumerate(commits):
+            if i not in picked:
+                header += c.header_lines
+                message += c.message_lines + 1
+                stat += c.stat_lines
+                patch += c.patch_lines
+            elif i not in whole:
+                message += c.message_lines
+                stat += c.stat_lines
+                patch += c.patch_lines
+            elif c.patch is not None:
+                patch += max(c.patch_lines - self.shown_patch.get(c.start, 0), 0)
+        omitted = [c for i, c in enumerate(commits) if i not in picked]
+        text = f"{len(commits):,} commits → {len(picked):,} shown"
+        if whole:
+            text += f" ({len(whole):,} in full)"
+        if omitted:
+            text += f", {_describe(omitted)} omitted"
+        parts = [
+            f"{count:,} {name}"
+            for count, name in ((header, "header"), (message, "message"), (stat, "stat"), (patch, "patch"))
+            if count
+        ]
+        if parts:
+            text += f"; {header + message + stat + patch:,} lines omitted ({', '.join(parts)})"
+        return text
+
+    def _items(self) -> list[Item]:
+        """One item per commit (its exact text, patch included) and, for ``-p``, one per hunk and file header."""
+        items: list[Item] = []
+        for c in self.commits:
+            label = f"commit {c.sha[:7]}"
+            items.append(Item(f"{label} (lines {c.start + 1}-{c.end})", "\n".join(self.raw[c.start : c.end])))
+            if c.patch is not None:
+                items.extend(patch_items(c.patch, self.raw, f"{label} "))
+        return items
