@@ -369,3 +369,46 @@ def test_a_tight_budget_drops_library_frames_before_the_projects_own():
     assert "json.decoder.JSONDecodeError" in result.text
     assert all(line in result.text for line in own)
     assert not all(line in result.text for line in library)
+
+
+def test_jest_verbose_output_keeps_the_failure_block_and_the_totals():
+    # Written in jest's --verbose format (jest itself is not installed here).
+    suites = []
+    for suite in range(12):
+        suites.append(f" PASS  src/module{suite}.test.js")
+        suites.append(f"  module{suite}")
+        suites.extend(f"    ✓ handles case {case} ({case % 7} ms)" for case in range(60))
+    failure = [
+        " FAIL  src/calc.test.js",
+        "  Calculator",
+        "    ✓ adds (1 ms)",
+        "    ✕ divides by zero (3 ms)",
+        "",
+        "  ● Calculator › divides by zero",
+        "",
+        "    expect(received).toBe(expected) // Object.is equality",
+        "",
+        "    Expected: Infinity",
+        "    Received: 0",
+        "",
+        "      12 |   test('divides by zero', () => {",
+        "    > 13 |     expect(div(1, 0)).toBe(Infinity);",
+        "         |                       ^",
+        "      14 |   });",
+        "",
+        "      at Object.toBe (src/calc.test.js:13:23)",
+        "",
+    ]
+    totals = [
+        "Test Suites: 1 failed, 12 passed, 13 total",
+        "Tests:       1 failed, 721 passed, 722 total",
+        "Snapshots:   0 total",
+        "Time:        3.21 s",
+        "Ran all test suites.",
+    ]
+    content = "\n".join([*suites[:400], *failure, *suites[400:], *totals])
+    result, _ = run(content)
+    assert result.kind == "log" and saved(result, content) >= 0.85
+    for line in ("    ✕ divides by zero (3 ms)", "  ● Calculator › divides by zero", "    Received: 0", *totals[:2]):
+        assert line in result.text
+    assert "    > 13 |     expect(div(1, 0)).toBe(Infinity);" in result.text

@@ -1,0 +1,99 @@
+"""The default router tells real tool outputs apart: each goes to the compressor of its kind.
+
+Every sample is the output of a real command run here (git, grep, find,
+pytest, python), so the detectors are checked against what agents see,
+with all routes competing, in the order the pipeline tries them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import mcp
+import pytest
+
+from headroom_mcp.pipeline.compress import compress_content
+from headroom_mcp.pipeline.contract import Hints
+from headroom_mcp.pipeline.router import DEFAULT
+from headroom_mcp.pipeline.store import MemoryStore
+from samples import api_results
+
+TREE = Path(mcp.__file__).parent
+GIT_ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "Ada",
+    "GIT_AUTHOR_EMAIL": "ada@example.com",
+    "GIT_COMMITTER_NAME": "Ada",
+    "GIT_COMMITTER_EMAIL": "ada@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def run(*args: str, cwd: Path) -> str:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=GIT_ENV, check=False).stdout
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    """A git repository with 40 commits over copies of the mcp package's modules."""
+    root = tmp_path_factory.mktemp("repo")
+    run("git", "init", "-q", "-b", "main", cwd=root)
+    sources = sorted(TREE.rglob("*.py"))[:40]
+    for number, source in enumerate(sources):
+        target = root / source.relative_to(TREE)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source.read_text())
+        run("git", "add", ".", cwd=root)
+        run("git", "commit", "-q", "-m", f"Add {target.name}\n\nImported as step {number}.", cwd=root)
+    for source in sources[:20]:
+        target = root / source.relative_to(TREE)
+        text = target.read_text()
+        target.write_text(text.replace("def ", "def renamed_", 3).replace("return ", "return  ", 5))
+    return root
+
+
+def outputs(repo: Path, tmp_path: Path) -> dict[str, str]:
+    suite = tmp_path / "test_many.py"
+    suite.write_text(
+        "import pytest\n\n@pytest.mark.parametrize('n', range(1500))\ndef test_n(n):\n    assert n != 1234\n"
+    )
+    pytest_log = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", str(suite)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return {
+        "log": pytest_log,
+        "diff": run("git", "diff", cwd=repo),
+        "gitlog": run("git", "log", "--stat", cwd=repo),
+        "search": run("grep", "-rn", "def ", ".", cwd=TREE),
+        "listing": run("find", "mcp", "pydantic", "-type", "f", cwd=TREE.parent),
+        "json": json.dumps(api_results(300), indent=2),
+    }
+
+
+def test_each_real_output_goes_to_its_own_kind(repo, tmp_path):
+    for expected, content in outputs(repo, tmp_path).items():
+        assert len(content) > 8_000, expected
+        assert DEFAULT.detect(content, Hints()) == expected
+        result = compress_content(content, store=MemoryStore())
+        assert result.kind == expected and result.compressed, (expected, result.diagnostics)
+        assert result.tokens_after < result.tokens_before * 0.4, expected
+
+
+def test_prose_and_source_code_are_not_claimed_by_the_line_compressors(tmp_path):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    source = (TREE / "client" / "session.py").read_text()
+    for content in (readme, source):
+        assert DEFAULT.detect(content, Hints()) not in {"log", "search", "listing", "diff", "gitlog"}
+
+
+def test_grep_output_over_source_code_is_search_not_code():
+    content = run("grep", "-rn", "-A", "3", "class ", ".", cwd=TREE)
+    assert DEFAULT.detect(content, Hints()) == "search"
