@@ -75,9 +75,12 @@ def cold_start_seconds(repeat: int = 3) -> float:
 
 
 def _scaled(cases: list[tuple[str, str]], factor: int = 20) -> list[tuple[str, str]]:
-    """The JSON arrays among ``cases`` repeated ``factor`` times, to show how time grows with size."""
+    """The JSON arrays and logs among ``cases`` repeated ``factor`` times, to show how time grows with size."""
     scaled = []
     for name, content in cases:
+        if name.endswith(".log"):
+            scaled.append((f"{name} x{factor}", content * factor))
+            continue
         try:
             rows = json.loads(content)
         except ValueError:
@@ -94,7 +97,7 @@ def run(paths: list[str], repeat: int = 5) -> int:
         print(f"no sample files under {' '.join(paths)}", file=sys.stderr)
         return 1
     count_tokens("warm up the tokenizer")
-    header = f"{'file':<32} {'kind':<6} {'size':>9} {'tokens':>9} {'after':>8} {'saved':>7} {'ms':>8} {'ms/MB':>8}"
+    header = f"{'file':<32} {'kind':<8} {'size':>9} {'tokens':>9} {'after':>8} {'saved':>7} {'ms':>8} {'ms/MB':>8}"
     print(header)
     print("-" * len(header))
     total_before = total_after = 0
@@ -108,11 +111,11 @@ def run(paths: list[str], repeat: int = 5) -> int:
         total_after += after
         megabytes = len(content.encode("utf-8", "surrogateescape")) / 1e6
         print(
-            f"{name[:32]:<32} {result.kind:<6} {megabytes:>8.2f}M {before:>9} {after:>8} "
+            f"{name[:32]:<32} {result.kind:<8} {megabytes:>8.2f}M {before:>9} {after:>8} "
             f"{1 - after / before:>6.1%} {seconds * 1e3:>8.1f} {seconds * 1e3 / megabytes:>8.1f}"
         )
     print("-" * len(header))
-    print(f"{'total':<32} {'':<6} {'':>9} {total_before:>9} {total_after:>8} {1 - total_after / total_before:>6.1%}")
+    print(f"{'total':<32} {'':<8} {'':>9} {total_before:>9} {total_after:>8} {1 - total_after / total_before:>6.1%}")
     print(f"\nserve cold start to initialize answer: {cold_start_seconds() * 1e3:.0f} ms (median of 3)")
     print("tokens: o200k_base (a stand-in for Claude's tokenizer)")
     return 0
