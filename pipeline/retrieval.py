@@ -110,6 +110,34 @@ def _page(content: str, start: int, page_tokens: int) -> tuple[str, int]:
     return content[start:end], end
 
 
+def _excerpt(text: str, query: str, page_tokens: int) -> str:
+    """The lines of an item too big for a page that surround its first match, with counts of the rest."""
+    lines = text.split("\n")
+    needle = query.lower()
+    terms = _words(query)
+    at = next((i for i, line in enumerate(lines) if needle in line.lower()), None)
+    if at is None:
+        scores = [sum(term in line.lower() for term in terms) for line in lines]
+        at = max(range(len(lines)), key=lambda i: (scores[i], -i))
+    # Grow the window around the match, a line each side at a time, while it fits the page.
+    limit = page_tokens * 0.9
+    start, end, used = at, at + 1, count_tokens(lines[at])
+    while True:
+        grown = False
+        if end < len(lines) and used + (cost := count_tokens(lines[end]) + 1) <= limit:
+            used, end, grown = used + cost, end + 1, True
+        if start > 0 and used + (cost := count_tokens(lines[start - 1]) + 1) <= limit:
+            used, start, grown = used + cost, start - 1, True
+        if not grown:
+            break
+    if start == at and end == at + 1 and used > page_tokens:
+        window, _ = _page(lines[at], 0, page_tokens)
+        return window
+    before = f"[… {start} lines before]\n" if start else ""
+    after = f"\n[… {len(lines) - end} lines after]" if end < len(lines) else ""
+    return before + "\n".join(lines[start:end]) + after
+
+
 def _line_items(content: str) -> list[Item]:
     return [Item(f"line {number}", line) for number, line in enumerate(content.splitlines(), 1)]
 
@@ -165,7 +193,7 @@ def _search(key: str, kind: str, items: list[Item], query: str, offset: int, pag
         if blocks and used + cost > page_tokens:
             break
         if cost > page_tokens:
-            block, _ = _page(block, 0, page_tokens)
+            block = f"{item.position} (excerpt around the match): {_excerpt(item.text, query, page_tokens)}"
             cost = page_tokens
         blocks.append(block)
         used += cost

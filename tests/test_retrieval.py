@@ -108,3 +108,15 @@ def test_bad_cursor():
     for cursor in ("abc", "-1", "999999"):
         with pytest.raises(BadCursor):
             retrieve(key, store=store, cursor=cursor)
+
+
+def test_an_item_bigger_than_a_page_is_shown_around_its_match():
+    # One 3,000-line hunk: the query names its last line, far past the first page.
+    hunk = "\n".join(["@@ -1,5 +1,3000 @@", *(f"+rewritten line {i}" for i in range(3000))])
+    store, key = stored(hunk, [Item("notes.txt @@ -1,5 +1,3000 @@", hunk)])
+    found = retrieve(key, store=store, query="rewritten line 2999", page_tokens=500)
+    excerpt = found.blocks[1]
+    assert excerpt.startswith("notes.txt @@ -1,5 +1,3000 @@ (excerpt around the match): [… ")
+    assert "+rewritten line 2999" in excerpt and "+rewritten line 2990" in excerpt
+    assert "+rewritten line 10\n" not in excerpt
+    assert count_tokens(excerpt) <= 600
