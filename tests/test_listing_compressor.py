@@ -165,6 +165,26 @@ def test_ls_r_rebuilds_full_paths(ls_r):
     assert page.matches and all(re.fullmatch(r"line \d+ \(\./\S*\): \S.*", block) for block in page.blocks[1:])
 
 
+def test_ls_long_format_is_a_listing_with_directories_told_apart():
+    flat = run("ls", "-la", ".")
+    entries = [line for line in flat.splitlines()[1:] if not line.endswith((" .", " .."))]
+    directories = [line for line in entries if line.startswith("d")]
+    store = MemoryStore()
+    result = compress(flat, store=store)
+    assert result.kind == "listing" and count_tokens(result.text) <= 0.5 * count_tokens(flat)
+    # Modes, owners and dates are dropped; what is a directory stays known.
+    files = len(entries) - len(directories)
+    assert result.text.startswith(f"{files:,} files in {len(directories) + 1:,} directories")
+    found = retrieve(result.hash, store=store, query="pydantic")
+    # The item is ls's own line, and its position says it is a directory.
+    assert any(re.fullmatch(r"line \d+ \(pydantic/\): d\S+ .* pydantic", block) for block in found.blocks[1:])
+
+    recursive = run("ls", "-laR", "pydantic")
+    result = compress(recursive, query="config")
+    assert result.kind == "listing" and count_tokens(result.text) <= 0.3 * count_tokens(recursive)
+    assert "pydantic/config.py" in result.text.splitlines()
+
+
 def test_tree_output_is_parsed_by_its_indentation():
     text, leaves = tree_listing(SITE)
     assert ListingDetector().matches(text, Hints()) and not SearchDetector().matches(text, Hints())

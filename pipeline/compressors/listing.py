@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from headroom_mcp.pipeline.contract import Compressed, Context, Item
 from headroom_mcp.pipeline.detectors.listing import (
+    LONG_RE,
+    LONG_TOTAL_RE,
     MCP_RE,
     TREE_REPORT_RE,
     TREE_RE,
@@ -142,6 +144,26 @@ def _parse_mcp(lines: list[str], listing: Listing) -> None:
             listing.notes.append((index, line))
 
 
+def _parse_long(lines: list[str], listing: Listing) -> None:
+    """``ls -l`` lines, under ``dir:`` headers when ``-R`` was given; ``.`` and ``..`` are not entries."""
+    current: Parts = ()
+    for index, line in enumerate(lines):
+        clean = line.rstrip("\r")
+        if not clean.strip() or LONG_TOTAL_RE.fullmatch(clean):
+            continue
+        header = ls_header(clean)
+        match = LONG_RE.fullmatch(clean) if header is None else None
+        if header is not None:
+            current, _ = _split(header)
+            listing.entries.append(Entry(current, index, line, is_dir=True, rebuilt=True))
+        elif match is not None:
+            name = match["name"].split(" -> ", 1)[0] if match["type"] == "l" else match["name"]
+            if name not in (".", ".."):
+                listing.entries.append(Entry((*current, name), index, line, match["type"] == "d", rebuilt=True))
+        else:
+            listing.notes.append((index, line))
+
+
 def parse(content: str) -> Listing | None:
     """Full paths of every listed file and directory; None when the content is not a listing."""
     lines = content.split("\n")
@@ -150,7 +172,8 @@ def parse(content: str) -> Listing | None:
     if kind is None:
         return None
     listing = Listing()
-    {"paths": _parse_paths, "ls": _parse_ls, "tree": _parse_tree, "mcp": _parse_mcp}[kind](lines, listing)
+    parsers = {"paths": _parse_paths, "ls": _parse_ls, "tree": _parse_tree, "mcp": _parse_mcp, "long": _parse_long}
+    parsers[kind](lines, listing)
     return listing
 
 

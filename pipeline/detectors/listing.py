@@ -5,7 +5,8 @@ The line grammar lives here and the listing compressor parses with it:
 - one path per line (``find``, ``git ls-files``, ``search_files``);
 - ``ls -R``: ``dir:`` headers, one name per line, blank lines between directories;
 - ``tree``: ``├──`` / ``└──`` / ``│`` (or ASCII ``|--`` / ```--``) before each name;
-- ``[FILE] name`` / ``[DIR] name`` (the MCP filesystem server's ``list_directory``).
+- ``[FILE] name`` / ``[DIR] name`` (the MCP filesystem server's ``list_directory``);
+- ``ls -l`` / ``ls -la`` / ``ls -lR``: mode, links, owner, group, size, date, name.
 
 Grep hits, logs, prose and code have colons, spaces or punctuation where
 paths do not, so almost every sampled line must be path-shaped to say yes.
@@ -25,6 +26,13 @@ TREE_RE = re.compile(
     r"(?P<indent>(?:[│|][ \u00a0]{3}|[ \u00a0]{4})*)(?:├──|└──|\|--|`--)[ \u00a0]+(?P<name>.*)"
 )
 MCP_RE = re.compile(r"\[(?P<kind>FILE|DIR)\] (?P<name>.+?)(?:\s{2,}[\d.,]+\s*(?:[KMGT]i?)?B)?\s*")
+# ls -l: `drwxr-xr-x  2 root root 4096 Dec  1 13:04 name` (or an ISO date with --time-style).
+LONG_RE = re.compile(
+    r"(?P<type>[-dlcbps])[rwxsStT-]{9}[.+@]?\s+\d+\s+\S+\s+(?:\S+\s+)?(?:\d+,\s*)?[\d.]+[KMGTP]?\s+"
+    r"(?:\w{3}\s+\d{1,2}\s+(?:\d{1,2}:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: [+-]\d{4})?)?)"
+    r" (?P<name>.+)"
+)
+LONG_TOTAL_RE = re.compile(r"total [\d.]+[KMGTP]?")
 TREE_REPORT_RE = re.compile(r"\d+ director(?:y|ies)(?:, \d+ files?)?")
 _BAD_START = frozenset("-+@#<>\"'{(*=|!$%&`;,")
 _BAD_END = frozenset(";{,)(")
@@ -66,7 +74,7 @@ def ls_header(line: str) -> str | None:
 
 
 def classify(line: str) -> str:
-    """One of: blank, tree, mcp, report, header, path, name, other."""
+    """One of: blank, tree, mcp, report, long, total, header, path, name, other."""
     line = line.rstrip("\r")
     if not line.strip():
         return "blank"
@@ -76,6 +84,10 @@ def classify(line: str) -> str:
         return "mcp"
     if TREE_REPORT_RE.fullmatch(line):
         return "report"
+    if LONG_RE.fullmatch(line):
+        return "long"
+    if LONG_TOTAL_RE.fullmatch(line):
+        return "total"
     if ls_header(line) is not None:
         return "header"
     if is_path(line):
@@ -94,7 +106,7 @@ def first_line(content: str) -> str:
 
 
 def style(counts: Counter[str], first: str) -> str | None:
-    """Which listing the classified sample is (tree, mcp, ls, paths), or None."""
+    """Which listing the classified sample is (tree, mcp, long, ls, paths), or None."""
     lines = sum(counts.values()) - counts["blank"]
     if lines == 0:
         return None
@@ -102,6 +114,8 @@ def style(counts: Counter[str], first: str) -> str | None:
         return "tree"
     if counts["mcp"] >= 0.5 * lines:
         return "mcp"
+    if counts["long"] >= 0.5 * lines:
+        return "long"
     if ls_header(first) is not None and counts["name"] + counts["header"] >= 0.5 * lines:
         return "ls"
     if counts["path"] >= 0.5 * lines:
