@@ -67,8 +67,8 @@ def relevance(
     for term in terms:
         found: dict[int, float] = {}
         whole: dict[int, float] = {}
-        for f, (weight, field) in enumerate(fields):
-            for i, text in enumerate(field):
+        for f, (weight, texts_of_field) in enumerate(fields):
+            for i, text in enumerate(texts_of_field):
                 if term in text:
                     found[i] = max(found.get(i, 0.0), weight)
                     if term in words.setdefault((f, i), set(_WORD_RE.findall(text))):

@@ -188,13 +188,13 @@ class TemplateIndex:
         best, best_score = None, _SIMILARITY
         for template_id in bucket:
             candidate = self.templates[template_id].tokens
-            same = sum(1 for a, b in zip(candidate, tokens) if a == b or a == WILDCARD)
+            same = sum(1 for a, b in zip(candidate, tokens, strict=True) if a == b or a == WILDCARD)
             score = same / len(tokens)
             if score >= best_score:
                 best, best_score = template_id, score
         if best is not None:
             template = self.templates[best]
-            for position, (a, b) in enumerate(zip(template.tokens, tokens)):
+            for position, (a, b) in enumerate(zip(template.tokens, tokens, strict=True)):
                 if a != b and a != WILDCARD:
                     template.tokens[position] = WILDCARD
         return best
