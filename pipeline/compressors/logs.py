@@ -29,6 +29,9 @@ _EDGE_LINES = 3
 _ERROR_REPEATS = 2
 # Share of the budget the kept lines may take; the rest folds the gaps between them.
 _KEPT_SHARE = 0.8
+# What a note like "[… 1,204 lines omitted (lines 4–1207)]" costs, for a kept line that opens a new gap.
+_GAP_NOTE_TOKENS = 14
+_FIT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +70,15 @@ class LogCompressor:
         template_of = [templates.add(i, line, _GROUP.get(roles[i], 0)) for i, line in enumerate(clean)]
         failure_sections = sections(clean, roles)
         priority = _priorities(clean, roles, template_of, templates, failure_sections)
-        kept = _select(clean, priority, ctx)
-        text, shown = _render(clean, kept, template_of, templates, roles, ctx)
+        allowance = ctx.budget_tokens * _KEPT_SHARE
+        for _ in range(_FIT_ATTEMPTS):
+            kept = _select(clean, priority, ctx, allowance)
+            text, shown = _render(clean, kept, template_of, templates, roles, ctx)
+            tokens = ctx.count_tokens(text)
+            if tokens <= ctx.budget_tokens:
+                break
+            # The notes between far-apart kept lines cost more than estimated: keep fewer lines.
+            allowance *= ctx.budget_tokens / tokens * 0.9
         items = [Item(span(a, b), "\n".join(lines[a:b])) for a, b in blocks(clean, roles, failure_sections)]
         return Compressed(
             text=text,
@@ -156,24 +166,30 @@ def _offer_context(lines: list[str], roles: list[Role], index: int, offer) -> No
         offer(position, frame_priority)
 
 
-def _select(lines: list[str], priority: dict[int, int], ctx: Context) -> list[int]:
-    """The notable lines that fit the kept share of the budget, most important first."""
-    allowance = ctx.budget_tokens * _KEPT_SHARE
+def _select(lines: list[str], priority: dict[int, int], ctx: Context, allowance: float) -> list[int]:
+    """The notable lines that fit ``allowance`` tokens, most important first.
+
+    A line away from every kept line opens a new gap, whose note costs too.
+    """
     query = (ctx.query or "").lower()
     used = 0.0
     kept: list[int] = []
+    kept_set: set[int] = set()
     # A line naming what the caller asked about is worth as much as a failure.
     order = sorted(
         priority, key=lambda i: (min(priority[i], P.FAILURE) if query and query in lines[i].lower() else priority[i], i)
     )
     for index in order:
         cost = ctx.count_tokens(lines[index]) + 1
+        if index - 1 not in kept_set and index + 1 not in kept_set:
+            cost += _GAP_NOTE_TOKENS
         if used + cost > allowance:
             if priority[index] <= P.FAILURE:
                 continue  # a later failure may be shorter
             break
         used += cost
         kept.append(index)
+        kept_set.add(index)
     return sorted(kept)
 
 
