@@ -100,3 +100,14 @@ def test_version_and_help(cli_env):
     helped = run(["--help"], cli_env)
     for command in (b"serve", b"compress", b"retrieve", b"stats", b"bench"):
         assert command in helped.stdout
+
+
+def test_compress_help_names_every_kind_and_a_log_compresses_from_stdin(cli_env):
+    from headroom_mcp.pipeline import router
+
+    helped = run(["compress", "--help"], cli_env).stdout.decode()
+    assert all(kind in " ".join(helped.split()) for kind in router.kinds())
+    log = (EXAMPLES / "pytest_run.log").read_bytes()
+    done = run(["compress", "-"], cli_env, stdin=log)
+    assert done.returncode == 0 and b"log: " in done.stderr
+    assert b"3 failed, 2500 passed" in done.stdout and len(done.stdout) < len(log) / 10
