@@ -412,3 +412,25 @@ def test_jest_verbose_output_keeps_the_failure_block_and_the_totals():
     for line in ("    ✕ divides by zero (3 ms)", "  ● Calculator › divides by zero", "    Received: 0", *totals[:2]):
         assert line in result.text
     assert "    > 13 |     expect(div(1, 0)).toBe(Infinity);" in result.text
+
+
+def test_unittest_verbose_run_keeps_the_error_and_failure_reports(tmp_path):
+    cases = "\n".join(f"    def test_add_{i}(self):\n        self.assertEqual({i} + 1, {i + 1})" for i in range(600))
+    (tmp_path / "test_calc.py").write_text(
+        "import unittest\n\nclass CalcTest(unittest.TestCase):\n"
+        f"{cases}\n"
+        "    def test_div(self):\n        self.assertEqual(1 / 0, 0)\n"
+        "    def test_concat(self):\n        self.assertEqual('a' + 'b', 'ba', 'concatenation order')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "unittest", "-v", "test_calc"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    content = done.stderr
+    assert done.returncode == 1 and "FAILED (failures=1, errors=1)" in content
+    result, _ = run(content)
+    assert result.kind == "log" and saved(result, content) >= 0.9
+    for line in ("ERROR: test_div (test_calc.CalcTest.test_div)", "ZeroDivisionError: division by zero",
+                 "FAIL: test_concat (test_calc.CalcTest.test_concat)", "AssertionError: 'ab' != 'ba'",
+                 "FAILED (failures=1, errors=1)"):
+        assert any(kept.startswith(line) for kept in result.text.splitlines()), line
+    assert re.search(r"^Ran 602 tests in ", result.text, re.M)
