@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("stats", help="calls, tokens saved, retrievals and store size")
 
+    model = commands.add_parser("model", help="install or check the optional sentence model (MiniLM-L6 on onnxruntime)")
+    model.add_argument("action", choices=["install", "status"])
+    model.add_argument("--dir", metavar="DIR", help="model directory (default: $HEADROOM_MCP_MODEL_DIR or the user data dir)")
+    model.add_argument("--no-quantize", action="store_true", help="keep float32 weights (90 MB instead of 59 MB)")
+
     bench = commands.add_parser("bench", help="measure savings and speed on sample files")
     bench.add_argument("paths", nargs="*", default=["examples"], help="files or directories (default: examples)")
     bench.add_argument("--repeat", type=int, default=5, help="timing repetitions per file (default 5)")
@@ -76,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from headroom_mcp import api
 
     api.configure(settings)
-    command = {"serve": _serve, "wrap": _wrap, "compress": _compress, "retrieve": _retrieve, "stats": _stats, "bench": _bench}
+    command = {"serve": _serve, "wrap": _wrap, "compress": _compress, "retrieve": _retrieve, "stats": _stats, "bench": _bench, "model": _model}
     try:
         return command[args.command](args)
     except KeyboardInterrupt:
@@ -202,3 +207,32 @@ def _bench(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _model(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    if args.dir:
+        os.environ["HEADROOM_MCP_MODEL_DIR"] = str(Path(args.dir).resolve())
+    from headroom_mcp.pipeline.model import load_embedder
+    from headroom_mcp.pipeline.model.install import ModelError, install
+    from headroom_mcp.pipeline.model.runtime import model_dir
+
+    if args.action == "install":
+        started = time.perf_counter()
+        try:
+            target = install(model_dir(), quantize=not args.no_quantize)
+        except ModelError as exc:
+            print(f"headroom-mcp: {exc}", file=sys.stderr)
+            return 1
+        size = sum(path.stat().st_size for path in target.iterdir()) / 1e6
+        print(f"model installed in {target} ({size:.0f} MB, {time.perf_counter() - started:.1f} s)")
+        return 0
+    embedder = load_embedder()
+    if embedder is None:
+        print(f"no sentence model in {model_dir()}: text is ranked by BM25 only (headroom-mcp model install)")
+        return 1
+    kind = "int8" if embedder.quantized else "float32"
+    print(f"{embedder.name} ({kind}, {embedder.dimensions} dimensions) in {model_dir()}")
+    return 0

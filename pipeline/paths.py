@@ -11,10 +11,11 @@ from typing import Literal
 _PLACES = {
     "cache": ("Caches", "LOCALAPPDATA", "AppData/Local", "XDG_CACHE_HOME", ".cache"),
     "config": ("Application Support", "APPDATA", "AppData/Roaming", "XDG_CONFIG_HOME", ".config"),
+    "data": ("Application Support", "LOCALAPPDATA", "AppData/Local", "XDG_DATA_HOME", ".local/share"),
 }
 
 
-def user_dir(kind: Literal["cache", "config"]) -> Path:
+def user_dir(kind: Literal["cache", "config", "data"]) -> Path:
     """The user's ``kind`` directory with a ``headroom-mcp`` folder in it."""
     mac, win_var, win_default, xdg_var, xdg_default = _PLACES[kind]
     if sys.platform == "darwin":

@@ -1,0 +1,107 @@
+"""Running the installed sentence model with onnxruntime: loaded on first use, shared by the process.
+
+The model directory is ``$HEADROOM_MCP_MODEL_DIR`` or the user's data
+directory (``~/.local/share/headroom-mcp/models/minilm-l6-v2``). A missing
+or damaged model is not an error here: ``shared_embedder()`` returns None
+and says why once in the log, and callers fall back to statistics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from headroom_mcp.pipeline.paths import user_dir
+
+MODEL_FILE = "model.onnx"
+VOCAB_FILE = "vocab.txt"
+MANIFEST = "model.json"
+# all-MiniLM-L6-v2 was trained on inputs of up to 256 word pieces; longer text is cut.
+MAX_TOKENS = 256
+_BATCH = 32
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_loaded: dict[str, MiniLM | None] = {}
+
+
+def model_dir() -> Path:
+    """Where the model is installed and looked for."""
+    override = os.environ.get("HEADROOM_MCP_MODEL_DIR")
+    return Path(override) if override else user_dir("data") / "models" / "minilm-l6-v2"
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2 sentence embeddings (384 dimensions, unit length) on the CPU."""
+
+    name = "minilm-l6-v2"
+
+    def __init__(self, directory: Path, max_tokens: int = MAX_TOKENS):
+        import onnxruntime
+
+        from headroom_mcp.pipeline.model.wordpiece import WordPiece
+
+        manifest = json.loads((directory / MANIFEST).read_text())
+        model_bytes = (directory / MODEL_FILE).read_bytes()
+        if hashlib.sha256(model_bytes).hexdigest() != manifest["sha256"]:
+            raise ValueError(f"{directory / MODEL_FILE} does not match its manifest; run `headroom-mcp model install`")
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        # One request at a time per session: a second pool of threads would only contend for the same cores.
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+        self._tokenizer = WordPiece(directory / VOCAB_FILE)
+        self._max_tokens = max_tokens
+        self._run_lock = threading.Lock()
+        self.quantized = bool(manifest.get("quantized"))
+        self.dimensions = int(self._session.get_outputs()[0].shape[1])
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length embeddings of ``texts``, one row each, in order."""
+        encoded = [self._tokenizer.encode(text, self._max_tokens) for text in texts]
+        out = np.zeros((len(texts), self.dimensions), np.float32)
+        # Similar lengths share a batch, so little padding is computed.
+        order = sorted(range(len(texts)), key=lambda i: (len(encoded[i]), i))
+        for start in range(0, len(order), _BATCH):
+            chunk = order[start : start + _BATCH]
+            width = max(len(encoded[i]) for i in chunk)
+            ids = np.zeros((len(chunk), width), np.int64)
+            for row, i in enumerate(chunk):
+                ids[row, : len(encoded[i])] = encoded[i]
+            with self._run_lock:
+                vectors = self._session.run(["embedding"], {"input_ids": ids, "attention_mask": (ids != 0).astype(np.int64)})[0]
+            out[chunk] = vectors
+        return out
+
+    def embed_ids(self, ids: np.ndarray) -> np.ndarray:
+        """Embeddings of already tokenised, unpadded rows (for measuring the model itself)."""
+        with self._run_lock:
+            return self._session.run(["embedding"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+
+
+def shared_embedder() -> MiniLM | None:
+    """The model in :func:`model_dir`, loaded once per process and directory; None when not installed."""
+    directory = model_dir()
+    key = str(directory)
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = _load(directory)
+        return _loaded[key]
+
+
+def _load(directory: Path) -> MiniLM | None:
+    if not (directory / MANIFEST).is_file():
+        log.info("no sentence model in %s (headroom-mcp model install): text ranking uses BM25 only", directory)
+        return None
+    try:
+        return MiniLM(directory)
+    except Exception as exc:  # a damaged model must not break compression: fall back to BM25
+        log.warning("sentence model in %s could not be loaded (%s); text ranking uses BM25 only", directory, exc)
+        return None
