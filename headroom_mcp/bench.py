@@ -74,6 +74,32 @@ def cold_start_seconds(repeat: int = 3) -> float:
     return statistics.median(timings)
 
 
+def _model_latency(repeat: int = 10) -> str:
+    """The sentence model's time per 512-token chunk on this machine, or why it was not measured."""
+    import numpy as np
+
+    from headroom_mcp.pipeline.model import load_embedder
+
+    started = time.perf_counter()
+    model = load_embedder()
+    if model is None:
+        return "sentence model: not installed (headroom-mcp model install); text ranked by BM25 only"
+    loaded = time.perf_counter() - started
+    # Word pieces drawn from the ordinary vocabulary; the time depends on the length, not the words.
+    chunk = np.random.default_rng(0).integers(2000, 29000, size=(1, 512), dtype=np.int64)
+    model.embed_ids(chunk)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        model.embed_ids(chunk)
+        timings.append(time.perf_counter() - started)
+    kind = "int8" if model.quantized else "float32"
+    return (
+        f"sentence model ({model.name}, {kind}): {statistics.median(timings) * 1e3:.0f} ms per 512-token chunk "
+        f"(median of {repeat}), loaded in {loaded * 1e3:.0f} ms"
+    )
+
+
 def _scaled(cases: list[tuple[str, str]], factor: int = 20) -> list[tuple[str, str]]:
     """The JSON arrays and logs among ``cases`` repeated ``factor`` times, to show how time grows with size."""
     scaled = []
@@ -117,5 +143,6 @@ def run(paths: list[str], repeat: int = 5) -> int:
     print("-" * len(header))
     print(f"{'total':<32} {'':<8} {'':>9} {total_before:>9} {total_after:>8} {1 - total_after / total_before:>6.1%}")
     print(f"\nserve cold start to initialize answer: {cold_start_seconds() * 1e3:.0f} ms (median of 3)")
+    print(_model_latency())
     print("tokens: o200k_base (a stand-in for Claude's tokenizer)")
     return 0
