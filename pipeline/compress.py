@@ -140,7 +140,9 @@ def compress_content(
         reason = f"store unavailable ({exc}); passed through"
         _log_once(reason, exc)
         return unchanged(reason, detected, tokens_before)
-    return CompressionResult(text, key, detected, tokens_before, tokens_after, [result.transform], [])
+    return CompressionResult(
+        text, key, detected, tokens_before, tokens_after, [result.transform], list(result.diagnostics)
+    )
 
 
 def _log_once(reason: str, exc: BaseException) -> None:

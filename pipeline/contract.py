@@ -66,6 +66,8 @@ class Compressed:
     ``items`` are the units ``headroom_retrieve`` searches with a query.
     ``transform`` names what was done (``json:table``, ``json:rows``).
     ``lossless`` is true when ``text`` holds every value of the original.
+    ``diagnostics`` say how the compressor worked when that varies (which
+    ranking mode a text compressor used); they reach the caller's result.
     """
 
     text: str
@@ -73,6 +75,7 @@ class Compressed:
     transform: str
     items: list[Item] = field(default_factory=list)
     lossless: bool = False
+    diagnostics: list[str] = field(default_factory=list)
 
 
 class Compressor(Protocol):
