@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     compress = commands.add_parser("compress", help="compress a file or stdin to stdout")
     compress.add_argument("file", nargs="?", default="-", help="file to compress, or - for stdin (default)")
     compress.add_argument("--query", "-q", help="what you are looking for; steers what is kept")
-    compress.add_argument("--kind", help="force a content kind (json, log, search, listing, diff, gitlog)")
+    compress.add_argument("--kind", help="force a content kind (json, gitlog, diff, search, listing, log, code, prose)")
     compress.add_argument("--max-tokens", type=int, metavar="N", help="token budget for the output")
 
     retrieve = commands.add_parser("retrieve", help="print the original behind a hash, or its parts matching a query")

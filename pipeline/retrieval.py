@@ -150,7 +150,8 @@ def _rank(items: list[Item], query: str) -> list[int]:
     """Indices of the items that match ``query``, best first.
 
     An item containing the whole query verbatim always outranks one that only
-    shares words with it: ids and exact names are what agents ask for. Items
+    shares words with it: ids and exact names are what agents ask for; among
+    those, items whose position names the query (a definition) come first. Items
     with every query word come before items with only some, which count as
     matches only when no item has them all.
     """
@@ -172,7 +173,9 @@ def _rank(items: list[Item], query: str) -> list[int]:
     scores = bm25.get_scores(terms)
     score_of = {item_id: float(score) for item_id, score in zip(corpus_ids, scores, strict=True)}
     exact_set = set(exact)
-    return sorted(candidates, key=lambda i: (i not in exact_set, -score_of.get(i, 0.0), i))
+    # An item whose position names the query is its definition or its file: it comes before mere mentions.
+    named = {i for i in candidates if needle in items[i].position.lower()}
+    return sorted(candidates, key=lambda i: (i not in exact_set, i not in named, -score_of.get(i, 0.0), i))
 
 
 def _search(key: str, kind: str, items: list[Item], query: str, offset: int, page_tokens: int) -> Retrieval:

@@ -120,3 +120,12 @@ def test_an_item_bigger_than_a_page_is_shown_around_its_match():
     assert "+rewritten line 2999" in excerpt and "+rewritten line 2990" in excerpt
     assert "+rewritten line 10\n" not in excerpt
     assert count_tokens(excerpt) <= 600
+
+
+def test_the_item_whose_position_names_the_query_comes_before_its_mentions():
+    callers = [Item(f"lines {i * 3 + 1}–{i * 3 + 2} (def caller_{i})", f"def caller_{i}():\n    return helper()") for i in range(80)]
+    definition = Item("lines 400–460 (def helper)", "def helper():\n" + "    step = 1\n" * 60 + "    return step")
+    items = [*callers, definition]
+    store, key = stored("\n".join(item.text for item in items), items)
+    found = retrieve(key, store=store, query="helper")
+    assert found.blocks[1].startswith("lines 400–460 (def helper): def helper():")
