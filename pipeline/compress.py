@@ -110,7 +110,7 @@ def compress_content(
 
     detected = routes.detect(content, hints)
     if detected not in routes.kinds():
-        return unchanged(f"no compressor for {detected} content yet: passed through", detected, tokens_before)
+        return unchanged(f"no compressor for {detected} content: passed through", detected, tokens_before)
 
     key = content_key(content)
     budget = budget_for(tokens_before, max_tokens, options)

@@ -36,8 +36,8 @@ ROUTES: tuple[Route, ...] = (
     Route("diff", "detectors.diff:DiffDetector", "compressors.diff:DiffCompressor"),
     Route("search", "detectors.search:SearchDetector", "compressors.search:SearchCompressor"),
     Route("listing", "detectors.listing:ListingDetector", "compressors.listing:ListingCompressor"),
-    Route("code", "detectors.code:CodeDetector", "compressors.code:CodeCompressor"),
     Route("log", "detectors.log:LogDetector", "compressors.logs:LogCompressor"),
+    Route("code", "detectors.code:CodeDetector", "compressors.code:CodeCompressor"),
     Route("prose", "detectors.prose:ProseDetector", "compressors.prose:ProseCompressor"),
 )
 

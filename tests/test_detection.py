@@ -75,6 +75,8 @@ def outputs(repo: Path, tmp_path: Path) -> dict[str, str]:
         "search": run("grep", "-rn", "def ", ".", cwd=TREE),
         "listing": run("find", "mcp", "pydantic", "-type", "f", cwd=TREE.parent),
         "json": json.dumps(api_results(300), indent=2),
+        "code": (TREE / "client" / "session.py").read_text(),
+        "prose": (Path(__file__).resolve().parent / "upstreams" / "node_modules" / "commander" / "Readme.md").read_text(),
     }
 
 
@@ -87,11 +89,11 @@ def test_each_real_output_goes_to_its_own_kind(repo, tmp_path):
         assert result.tokens_after < result.tokens_before * 0.4, expected
 
 
-def test_prose_and_source_code_are_not_claimed_by_the_line_compressors(tmp_path):
+def test_a_source_path_makes_code_and_a_markdown_readme_is_prose():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    source = (TREE / "client" / "session.py").read_text()
-    for content in (readme, source):
-        assert DEFAULT.detect(content, Hints()) not in {"log", "search", "listing", "diff", "gitlog"}
+    assert DEFAULT.detect(readme, Hints()) == "prose"
+    for source in sorted(TREE.rglob("*.py"))[:60]:
+        assert DEFAULT.detect(source.read_text(), Hints(path=str(source))) == "code", source
 
 
 def test_grep_output_over_source_code_is_search_not_code():

@@ -117,7 +117,7 @@ async def test_incompressible_and_bad_input_come_back_byte_identical(cli_env):
     # Already minified, no big array, nothing long: nothing a JSON compressor may drop.
     flat_object = json.dumps({f"k{i:04d}": f"{rng.getrandbits(128):032x}" for i in range(400)}, separators=(",", ":"))
     inputs = {
-        "prose (no compressor yet)": _prose(3000),
+        "one line of random words": _prose(3000),
         "flat minified object": flat_object,
         "malformed json": json.dumps(api_results(200), indent=2)[:-40],
         "binary": "\x00\x01\x02\xff\xfe" * 2000,
