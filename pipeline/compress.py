@@ -114,7 +114,14 @@ def compress_content(
 
     key = content_key(content)
     budget = budget_for(tokens_before, max_tokens, options)
-    ctx = Context(key=key, budget_tokens=budget, count_tokens=count_tokens, query=query, hints=hints)
+    ctx = Context(
+        key=key,
+        budget_tokens=budget,
+        count_tokens=count_tokens,
+        query=query,
+        hints=hints,
+        budget_is_cap=max_tokens is not None,
+    )
     try:
         compressor = routes.compressor(detected)
         result = compressor.compress(content, ctx) if compressor else None

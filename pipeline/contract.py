@@ -45,7 +45,10 @@ class Context:
     ``key`` is the hash of the whole original: every marker a compressor
     writes must carry it (see ``markers.marker``). ``budget_tokens`` is the
     target size of the output; ``count_tokens`` measures text with the
-    project's tokenizer.
+    project's tokenizer. ``budget_is_cap`` is true when the caller set the
+    budget (``max_tokens``): it must not be exceeded. Otherwise it is the
+    default target, which a compressor may exceed to keep what its kind
+    cannot do without (a code outline's first docstring lines).
     """
 
     key: str
@@ -53,6 +56,7 @@ class Context:
     count_tokens: Callable[[str], int]
     query: str | None = None
     hints: Hints = field(default_factory=Hints)
+    budget_is_cap: bool = False
 
 
 @dataclass(slots=True)

@@ -759,3 +759,21 @@ def test_tree_sitter_loads_only_when_code_is_compressed():
         [sys.executable, "-c", LAZY_CHECK, str(PYDANTIC_MAIN)], capture_output=True, text=True, check=True
     ).stdout.split()
     assert output == ["False", "False", "True", "code", "True"]
+
+
+def test_the_default_budget_keeps_docstring_lines_that_a_callers_cap_drops():
+    import ast
+
+    path = Path(pydantic.__file__).parent / "main.py"
+    source = path.read_text()
+    firsts = [
+        ast.get_docstring(node).splitlines()[0]
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and ast.get_docstring(node)
+    ]
+    by_default = compress_content(source, store=MemoryStore(), hints=Hints(path=str(path)))
+    capped = compress_content(source, store=MemoryStore(), hints=Hints(path=str(path)), max_tokens=3000)
+    assert by_default.tokens_after <= by_default.tokens_before * 0.5
+    assert sum(first in by_default.text for first in firsts) >= 0.9 * len(firsts)
+    assert capped.tokens_after < by_default.tokens_after
+    assert sum(first in capped.text for first in firsts) < 0.1 * len(firsts)

@@ -34,6 +34,8 @@ _MAX_ERROR_SHARE = 0.05
 _MAX_ERROR_ROWS = 10
 # An outline that keeps more than this share of the tokens is not worth it.
 _MAX_KEPT_SHARE = 0.85
+# Without a caller's max_tokens, an outline up to this share of the file keeps its docstring lines.
+_DEFAULT_SHARE = 0.5
 # Module-level code between definitions becomes items of about this many rows.
 _CHUNK_ROWS = 40
 _CPLUSPLUS_GUARD = re.compile(
@@ -74,15 +76,19 @@ class CodeCompressor:
         root = tree.root_node
         found = walk(root, source, syntax, _LEVELS[0])
         keep = keep_whole(found.definitions, names, source, syntax)
-        level, outline, text, tokens = _LEVELS[0], found, "", 0
+        total = ctx.count_tokens(content)
+        tried: list[tuple[Options, Outline, str, int]] = []
         for level in _levels(found.definitions):
-            if level is not _LEVELS[0] or keep:
-                outline = walk(root, source, syntax, replace(level, keep=keep))
+            outline = walk(root, source, syntax, replace(level, keep=keep)) if level is not _LEVELS[0] or keep else found
             text = apply(source, outline.edits)
-            tokens = ctx.count_tokens(text)
-            if tokens <= ctx.budget_tokens:
+            tried.append((level, outline, text, ctx.count_tokens(text)))
+            if tried[-1][3] <= ctx.budget_tokens:
                 break
-        if tokens > ctx.count_tokens(content) * _MAX_KEPT_SHARE:
+        level, outline, text, tokens = tried[-1]
+        if tokens > ctx.budget_tokens and not ctx.budget_is_cap:
+            # The default budget is a target: the richest outline that still halves the file beats a bare one.
+            level, outline, text, tokens = next((t for t in tried if t[3] <= total * _DEFAULT_SHARE), tried[-1])
+        if tokens > total * _MAX_KEPT_SHARE:
             return None
         return Compressed(
             text=text,
