@@ -377,3 +377,22 @@ async def test_tool_list_changes_are_announced_and_relayed(cli_env):
         with anyio.fail_after(10):
             while not any(isinstance(n, types.ToolListChangedNotification) for n in notes):
                 await anyio.sleep(0.1)
+
+
+async def test_a_source_file_read_through_the_wrapper_comes_back_as_an_outline(tmp_path, cli_env):
+    import pydantic
+
+    source = (Path(pydantic.__file__).parent / "main.py").read_text()
+    target = tmp_path / "project" / "models.py"
+    target.parent.mkdir()
+    target.write_text(source)
+    async with connect(wrapped([FILESYSTEM, str(target.parent)]), cli_env) as client:
+        result = await client.call_tool("read_text_file", {"path": str(target)})
+        text = result.content[0].text
+        key = text.rsplit("hash=", 1)[1][:16]
+        found = await client.call_tool("headroom_retrieve", {"hash": key, "query": "model_copy"})
+    assert not result.is_error and len(text) < len(source) / 2
+    # The path told the wrapper it is Python: signatures stay, bodies are elided with their lines.
+    assert "    def model_copy(" in text and "elided]" in text
+    definition = source[source.index("    def model_copy(") : source.index("    def model_dump(")].rstrip()
+    assert definition.splitlines()[-1] in "".join(block.text for block in found.content)
