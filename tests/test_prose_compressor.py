@@ -27,7 +27,7 @@ import pytest
 
 from conftest import headroom_command
 from headroom_mcp.pipeline.compress import CompressionResult, compress_content
-from headroom_mcp.pipeline.compressors import prose_rank
+from headroom_mcp.pipeline.compressors import prose_words
 from headroom_mcp.pipeline.compressors.prose import ProseCompressor
 from headroom_mcp.pipeline.compressors.prose_parse import parse, sentences
 from headroom_mcp.pipeline.contract import Context, Hints
@@ -182,7 +182,7 @@ def test_the_sentence_model_finds_the_answer_to_a_question_in_other_words(guide,
     ):
         answer = paragraph_with(guide, phrase)
         # Not one word in common (plurals folded): BM25 alone has nothing to go on.
-        assert not set(prose_rank.words(question, query=True)) & set(prose_rank.words(answer))
+        assert not set(prose_words.words(question, query=True)) & set(prose_words.words(answer))
         result = compress(guide, question, compressor)
         assert result.transforms == ["prose:extract+model"]
         assert "(mode=model)" in result.text
