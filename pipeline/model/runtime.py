@@ -23,6 +23,8 @@ from headroom_mcp.pipeline.paths import user_dir
 MODEL_FILE = "model.onnx"
 VOCAB_FILE = "vocab.txt"
 MANIFEST = "model.json"
+# Bumped whenever install builds a different graph: an older model is then rebuilt, not trusted.
+FORMAT = 1
 # all-MiniLM-L6-v2 was trained on inputs of up to 256 word pieces; longer text is cut.
 MAX_TOKENS = 256
 _BATCH = 32
@@ -49,6 +51,8 @@ class MiniLM:
         from headroom_mcp.pipeline.model.wordpiece import WordPiece
 
         manifest = json.loads((directory / MANIFEST).read_text())
+        if manifest.get("format") != FORMAT:
+            raise ValueError(f"{directory} holds a model of another format; run `headroom-mcp model install`")
         model_bytes = (directory / MODEL_FILE).read_bytes()
         if hashlib.sha256(model_bytes).hexdigest() != manifest["sha256"]:
             raise ValueError(f"{directory / MODEL_FILE} does not match its manifest; run `headroom-mcp model install`")
