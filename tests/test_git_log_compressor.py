@@ -242,3 +242,14 @@ def test_detectors_on_log_formats_and_a_single_commit(repo):
     assert not diff.matches(git(repo, "log", "--stat"), hints)
     blame = git(repo, "blame", "src/cache.py")
     assert not log.matches(blame, hints) and not diff.matches(blame, hints)
+
+
+def test_patch_log_without_a_query_shows_the_newest_commits_changes(repo, shas):
+    log = git(repo, "log", "-p", "-20")
+    result = compress_content(log, store=MemoryStore(), routes=ROUTES)
+    assert result.kind == "gitlog" and count_tokens(result.text) <= 0.5 * count_tokens(log)
+    newest = git(repo, "show", shas[COMMITS - 1]).splitlines()
+    changed = [ln for ln in newest if ln.startswith(("+    ", "-    "))]
+    assert changed and all(ln in result.text.splitlines() for ln in changed)
+    # The oldest of the 20 is still named by its line, whether or not its hunks fitted.
+    assert shas[COMMITS - 20][:7] in result.text

@@ -404,6 +404,8 @@ class _Full:
         short_cost = [self.meter.chars(len(s) + 1) for s in short]
         matched = [i for i, c in enumerate(commits) if c.score > 0]
         whole = self._whole_commits(matched, int(room * _MATCH_SHARE))
+        if not terms:
+            self._newest_patches(whole, short_cost, room)
         whole_cost = {i: self.meter.lines(lines) for i, lines in whole.items()}
         stats = {i: self._file_lines(c) for i, c in enumerate(commits) if c.patch and i not in whole}
         every = sum(short_cost[i] for i in range(len(commits)) if i not in whole) + sum(whole_cost.values())
@@ -469,8 +471,29 @@ class _Full:
                 used += cost
         return whole
 
-    def _whole(self, commit: Commit, share: int) -> list[str]:
-        """A commit in full; for ``-p``, its message, per-file stats and the hunks matching the query."""
+    def _newest_patches(self, whole: dict[int, list[str]], short_cost: list[int], room: int) -> None:
+        """Without a query, the newest commits' hunks are what a reader of ``git log -p`` came for.
+
+        Every commit keeps its line and per-file stats first; what budget is
+        left shows the newest commits' hunks, newest first, until one does not fit.
+        """
+        stats_cost = {i: self.meter.lines(self._file_lines(c)) for i, c in enumerate(self.commits) if c.patch}
+        spare = room - sum(short_cost) - sum(stats_cost.values())
+        for i, commit in enumerate(self.commits):
+            if commit.patch is None or i in whole:
+                continue
+            plain = short_cost[i] + stats_cost[i]
+            rendered = self._whole(commit, spare + plain, only_relevant=False)
+            extra = self.meter.lines(rendered) - plain
+            if extra > spare or not self.shown_patch.get(commit.start):
+                self.shown_patch.pop(commit.start, None)
+                break
+            whole[i] = rendered
+            spare -= extra
+
+    def _whole(self, commit: Commit, share: int, only_relevant: bool = True) -> list[str]:
+        """A commit in full; for ``-p``, its message, per-file stats and the hunks matching the query
+        (or, with ``only_relevant`` false, whichever hunks fit ``share``)."""
         if commit.patch is None or commit.patch_start is None:
             return self.raw[commit.start : commit.end]
         head_end = commit.patch_start
@@ -485,7 +508,7 @@ class _Full:
         }
         scores = hunk_scores(patch, query_terms(self.ctx.query), self.ctx.query)
         room = share - self.meter.lines(head) - self.meter.lines(self._file_lines(commit))
-        selection = select_hunks(patch, trimmed, scores, self.meter, max(room, 0), only_relevant=True)
+        selection = select_hunks(patch, trimmed, scores, self.meter, max(room, 0), only_relevant=only_relevant)
         hunks = render_files(patch, selection, trimmed)
         self.shown_patch[commit.start] = sum(1 for line in hunks if not line.startswith("[… "))
         return [*head, *self._file_lines(commit, selection), *hunks]
