@@ -118,7 +118,7 @@ def compress_content(
         key=key,
         budget_tokens=budget,
         count_tokens=count_tokens,
-        query=query,
+        query=_without_path(query, hints.path),
         hints=hints,
         budget_is_cap=max_tokens is not None,
     )
@@ -150,6 +150,14 @@ def compress_content(
     return CompressionResult(
         text, key, detected, tokens_before, tokens_after, [result.transform], list(result.diagnostics)
     )
+
+
+def _without_path(query: str | None, path: str | None) -> str | None:
+    """The query minus the path it names: a file read by its path is not about its path's words."""
+    if not query or not path or path not in query:
+        return query
+    rest = " ".join(query.replace(path, " ").split())
+    return rest or None
 
 
 def _log_once(reason: str, exc: BaseException) -> None:

@@ -145,3 +145,11 @@ def test_malformed_json_passes_through(kind):
     broken = json.dumps(api_results(300))[:-3]
     result = compress_content(broken, store=MemoryStore(), kind=kind)
     assert result.text == broken and result.hash is None
+
+
+def test_the_path_a_tool_read_is_not_part_of_the_query_compressors_see():
+    recorder = Fixed(lambda content, ctx: None)
+    hints = Hints(tool_name="read_text_file", path="/srv/docs/guide.md")
+    for query in ("/srv/docs/guide.md", "/srv/docs/guide.md install", "install"):
+        compress_content(LINES, store=MemoryStore(), query=query, hints=hints, routes=router_with(recorder))
+    assert [ctx.query for ctx in recorder.seen] == [None, "install", "install"]
