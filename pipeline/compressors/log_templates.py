@@ -32,7 +32,7 @@ _NUM = r"\d+(?:[.,]\d+)*(?:ms|µs|us|ns|s|m|h|%|[KMG]i?B|B)?"
 _VARIABLE = re.compile(f"(?P<ts>{_TS})|(?P<id>{_ID})|(?P<num>{_NUM})")
 # The same masks as three plain substitutions: no Python callback per value, for the first pass over every line.
 _MASKS = ((re.compile(_TS), "<TS>"), (re.compile(_ID), "<ID>"), (re.compile(_NUM), "<N>"))
-_RENDER_SAMPLE = 2000
+_RENDER_SAMPLE = 500
 
 
 @dataclass(slots=True)
@@ -52,12 +52,16 @@ class Template:
     def render(self, members: Iterable[str]) -> str:
         """The template with each value shown as its range over ``members`` (some of its lines).
 
+        Past 500 members the ranges come from 500 evenly spread ones, the
+        first and the last always among them.
+
         Numbers become ``{5–44}ms``, timestamps and ids ``{first … last}``,
         wildcards the few values they take (``{PASSED|SKIPPED}``) or ``<*>``.
         """
         ranges = _Ranges()
+        wild = [position for position, token in enumerate(self.tokens) if token == WILDCARD]
         for line in _spread(list(members), _RENDER_SAMPLE):
-            ranges.add(self.tokens, line)
+            ranges.add(wild, line)
         slots = iter(range(sum(self.slot_counts)))
         out: list[str] = []
         for position, token in enumerate(self.tokens):
@@ -80,14 +84,19 @@ class _Ranges:
         self.numbers: list[tuple[float, float, str] | None] = []
         self.wild: dict[int, list[str]] = {}
 
-    def add(self, tokens: list[str], line: str) -> None:
-        masked, values = mask(line.strip())
-        parts = masked.split()
-        for position, token in enumerate(tokens):
-            if token == WILDCARD and position < len(parts):
-                seen = self.wild.setdefault(position, [])
-                if parts[position] not in seen and len(seen) <= _MAX_SLOT_VALUES:
-                    seen.append(parts[position])
+    def add(self, wild: list[int], line: str) -> None:
+        """Take the values of one line; ``wild`` are the template's wildcard positions."""
+        line = line.strip()
+        if not wild:
+            values = [(match.lastgroup or "num", match.group()) for match in _VARIABLE.finditer(line)]
+        else:
+            masked, values = mask(line)
+            parts = masked.split()
+            for position in wild:
+                if position < len(parts):
+                    seen = self.wild.setdefault(position, [])
+                    if parts[position] not in seen and len(seen) <= _MAX_SLOT_VALUES:
+                        seen.append(parts[position])
         if not self.first:
             self.first = [text for _, text in values]
             self.last = list(self.first)
@@ -97,8 +106,11 @@ class _Ranges:
             return
         for slot, (kind, text) in enumerate(values):
             self.last[slot] = text
-            number, parsed = self.numbers[slot], _as_range(kind, text)
-            if number is None or parsed is None or parsed[2] != number[2]:
+            number = self.numbers[slot]
+            if number is None:
+                continue  # not a plain number somewhere already: only first and last are shown
+            parsed = _as_range(kind, text)
+            if parsed is None or parsed[2] != number[2]:
                 self.numbers[slot] = None
             else:
                 self.numbers[slot] = (min(number[0], parsed[0]), max(number[1], parsed[1]), number[2])
@@ -130,6 +142,13 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
+def masked_text(line: str) -> str:
+    """``line`` with its variable parts replaced by ``<TS>``, ``<ID>`` or ``<N>`` (no values kept: fast)."""
+    for pattern, placeholder in _MASKS:
+        line = pattern.sub(placeholder, line)
+    return line
+
+
 def mask(line: str) -> tuple[str, list[tuple[str, str]]]:
     """``line`` with its variable parts replaced by ``<TS>``, ``<ID>`` or ``<N>``, and the values replaced."""
     values: list[tuple[str, str]] = []
@@ -156,9 +175,7 @@ class TemplateIndex:
         Lines of different ``group`` never share a template (a FAILED line must
         not fold into the PASSED lines it resembles).
         """
-        masked = line.strip()
-        for pattern, placeholder in _MASKS:
-            masked = pattern.sub(placeholder, masked)
+        masked = masked_text(line.strip())
         template_id = self._exact.get((group, masked))
         tokens = masked.split()
         if template_id is None:
