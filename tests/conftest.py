@@ -46,3 +46,17 @@ def cli_env(cache_dir: Path) -> dict[str, str]:
 def headroom_command() -> list[str]:
     """The installed CLI, run with this interpreter."""
     return [sys.executable, "-m", "headroom_mcp"]
+
+
+def read_back(key: str, store, page_tokens: int | None = None) -> tuple[str, int]:
+    """The original behind ``key`` read page by page without a query, and how many pages that took."""
+    from headroom_mcp.pipeline.retrieval import DEFAULT_PAGE_TOKENS, retrieve
+
+    text, pages, cursor = "", 0, None
+    while True:
+        page = retrieve(key, store=store, cursor=cursor, page_tokens=page_tokens or DEFAULT_PAGE_TOKENS)
+        text += "".join(page.blocks)
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            return text, pages

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import read_back
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.compressors.diff import DiffCompressor
 from headroom_mcp.pipeline.compressors.git_log import GitLogCompressor
@@ -133,17 +134,6 @@ def committed(repo: Path) -> Path:
     return clone
 
 
-def pages(key: str, store: MemoryStore) -> str:
-    """The original rebuilt from retrieval pages without a query."""
-    text, cursor = "", None
-    while True:
-        page = retrieve(key, store=store, cursor=cursor, page_tokens=2000)
-        text += "".join(page.blocks)
-        cursor = page.next_cursor
-        if cursor is None:
-            return text
-
-
 def hunk_of(diff: str, needle: str) -> str:
     """The exact text of the hunk containing ``needle``."""
     lines = diff.split("\n")
@@ -227,7 +217,7 @@ def test_the_hunk_the_query_names_is_shown_and_retrievable(big_diff):
     found = retrieve(result.hash, store=store, query="reconcile_ledger")
     best = found.blocks[1]
     assert best.startswith("accounts/ledger.py @@ ") and best.endswith(hunk)
-    assert pages(result.hash, store) == big_diff
+    assert read_back(result.hash, store, page_tokens=2000)[0] == big_diff
 
 
 def test_lockfile_hunks_come_last(big_diff):
@@ -259,7 +249,7 @@ def test_crlf_diff_is_compressed_and_items_stay_exact(big_diff):
     found = retrieve(result.hash, store=store, query="reconcile_ledger")
     # Every line of the item keeps its carriage return, the last one too.
     assert found.blocks[1].endswith(hunk_of(big_diff, "def reconcile_ledger").replace("\n", "\r\n") + "\r")
-    assert pages(result.hash, store) == crlf
+    assert read_back(result.hash, store, page_tokens=2000)[0] == crlf
 
 
 def test_truncated_and_malformed_diffs_do_not_break(big_diff):

@@ -18,6 +18,7 @@ from pathlib import Path
 import pydantic
 import pytest
 
+from conftest import read_back
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.compressors.listing import ListingCompressor
 from headroom_mcp.pipeline.compressors.search import SearchCompressor
@@ -209,14 +210,8 @@ def test_mcp_list_directory_is_a_listing():
 def test_pages_without_a_query_rebuild_the_original(found):
     store = MemoryStore()
     result = compress(found, store=store)
-    blocks, cursor = [], None
-    while True:
-        page = retrieve(result.hash, store=store, cursor=cursor, page_tokens=5000)
-        blocks.extend(page.blocks)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    assert len(blocks) > 1 and "".join(blocks) == found
+    text, pages = read_back(result.hash, store, page_tokens=5000)
+    assert pages > 1 and text == found
 
 
 def test_output_is_deterministic(found):

@@ -18,6 +18,7 @@ import mcp
 import pydantic
 import pytest
 
+from conftest import read_back
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.compressors.listing import ListingCompressor
 from headroom_mcp.pipeline.compressors.search import SearchCompressor
@@ -242,14 +243,8 @@ def test_the_tool_name_lets_a_weaker_sample_through(defs):
 def test_pages_without_a_query_rebuild_the_original(defs):
     store = MemoryStore()
     result = compress(defs, store=store)
-    blocks, cursor = [], None
-    while True:
-        page = retrieve(result.hash, store=store, cursor=cursor, page_tokens=3000)
-        blocks.extend(page.blocks)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    assert len(blocks) > 1 and "".join(blocks) == defs
+    text, pages = read_back(result.hash, store, page_tokens=3000)
+    assert pages > 1 and text == defs
 
 
 def test_output_is_deterministic(defs):
