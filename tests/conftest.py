@@ -60,3 +60,11 @@ def read_back(key: str, store, page_tokens: int | None = None) -> tuple[str, int
         cursor = page.next_cursor
         if cursor is None:
             return text, pages
+
+
+def require_tools(*names: str) -> None:
+    """Fail, never skip, when a tool a real-output test runs is missing: a skipped test would pass silently."""
+    import shutil
+
+    missing = [name for name in names if shutil.which(name) is None]
+    assert not missing, f"{', '.join(missing)} must be installed: these tests run the real tools"

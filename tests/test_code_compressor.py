@@ -161,8 +161,7 @@ def ts_function(source: str, name: str) -> tuple[int, int, str]:
 
 @pytest.fixture(scope="module")
 def zod_types() -> str:
-    if not ZOD_TYPES.exists():
-        pytest.skip("tests/upstreams/node_modules is not installed (npm ci in tests/upstreams)")
+    assert ZOD_TYPES.exists(), "scripts/setup installs the test upstreams (npm ci in tests/upstreams)"
     return ZOD_TYPES.read_text()
 
 
@@ -593,8 +592,8 @@ def test_real_c_file_from_numpy_keeps_function_signatures():
     assert saved(result, source) > 0.5
 
 
-@pytest.mark.skipif(not JDK_SOURCES, reason="no JDK src.zip on this machine")
 def test_real_java_file_from_the_jdk_keeps_public_signatures():
+    assert JDK_SOURCES, "the JDK's src.zip (with the machine's OpenJDK) is where this real Java file comes from"
     with zipfile.ZipFile(JDK_SOURCES[-1]) as archive:
         source = archive.read("java.base/java/util/ArrayList.java").decode()
     result, _ = compressed(source, "java/util/ArrayList.java")

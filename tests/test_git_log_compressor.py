@@ -223,7 +223,7 @@ def test_oneline_log_small_passes_through_and_big_keeps_head_and_tail(repo):
 
 def test_mcp_server_git_log_format(repo, shas):
     """The `git_log` tool of mcp-server-git prints Commit:/Author:/Date:/Message: entries."""
-    server = pytest.importorskip("mcp_server_git.server")
+    from mcp_server_git import server  # the test extra installs it
     log = "Commit history:\n" + "\n".join(server.git_log(server.git.Repo(repo), max_count=COMMITS))
     result = compress_content(log, store=MemoryStore(), routes=ROUTES)
     assert result.kind == "gitlog" and result.compressed

@@ -18,7 +18,7 @@ import textwrap
 
 import pytest
 
-from conftest import read_back
+from conftest import read_back, require_tools
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.contract import Hints
 from headroom_mcp.pipeline.retrieval import retrieve
@@ -135,8 +135,7 @@ def test_the_same_log_compresses_to_the_same_bytes(pytest_log):
 @pytest.fixture(scope="module")
 def gcc_log(tmp_path_factory) -> str:
     """A real ``make`` of 40 C files with two kinds of warning each and one syntax error."""
-    if not shutil.which("gcc") or not shutil.which("make"):
-        pytest.skip("gcc and make are needed for a real build log")
+    require_tools("gcc", "make")
     folder = tmp_path_factory.mktemp("cbuild")
     (folder / "src").mkdir()
     for i in range(1, 41):
@@ -282,8 +281,7 @@ def test_go_and_cargo_style_failures_are_kept():
 
 
 def test_cargo_test_failures_keep_panics_and_the_result_line(tmp_path):
-    if not shutil.which("cargo"):
-        pytest.skip("cargo is needed for a real cargo test run")
+    require_tools("cargo")
     crate = tmp_path / "calc"
     (crate / "src").mkdir(parents=True)
     (crate / "Cargo.toml").write_text('[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2021"\n')
@@ -315,9 +313,8 @@ def test_cargo_test_failures_keep_panics_and_the_result_line(tmp_path):
 
 
 def test_node_test_runner_failures_are_kept(tmp_path):
+    require_tools("node")
     node = shutil.which("node")
-    if not node:
-        pytest.skip("node is needed for a real node:test run")
     cases = "\n".join(f"test('adds {i}', () => {{ assert.strictEqual({i} + 1, {i + 1}); }});" for i in range(800))
     (tmp_path / "calc.test.js").write_text(
         "const test = require('node:test');\nconst assert = require('node:assert');\n"

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -25,7 +24,7 @@ from pathlib import Path
 import mcp
 import pytest
 
-from conftest import headroom_command
+from conftest import headroom_command, require_tools
 from headroom_mcp.pipeline.compress import CompressionResult, compress_content
 from headroom_mcp.pipeline.compressors import prose_words
 from headroom_mcp.pipeline.compressors.prose import ProseCompressor
@@ -101,20 +100,17 @@ def run(*command: str) -> str:
 
 
 def man_page(name: str) -> str:
-    """``man name`` as text, 80 columns wide; skips where man or the page is missing."""
-    if not shutil.which("man"):
-        pytest.skip("man is not installed")
+    """``man name`` as text, 80 columns wide."""
+    require_tools("man")
     env = {**os.environ, "MANWIDTH": "80", "LC_ALL": "C.UTF-8"}
     done = subprocess.run(["man", "-P", "cat", name], capture_output=True, text=True, env=env)
-    if done.returncode != 0 or "\nDESCRIPTION\n" not in done.stdout:
-        pytest.skip(f"no man page for {name} here")
+    assert done.returncode == 0 and "\nDESCRIPTION\n" in done.stdout, f"no man page for {name}: {done.stderr}"
     return done.stdout
 
 
 @pytest.fixture(scope="module")
 def guide() -> str:
-    if not GUIDE.is_file():
-        pytest.skip("the test upstreams are not installed (npm ci in tests/upstreams)")
+    assert GUIDE.is_file(), "scripts/setup installs the test upstreams (npm ci in tests/upstreams)"
     text = GUIDE.read_text()
     assert count_tokens(text) >= 10_000
     return text

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -18,7 +17,7 @@ import mcp
 import pydantic
 import pytest
 
-from conftest import read_back
+from conftest import read_back, require_tools
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.compressors.listing import ListingCompressor
 from headroom_mcp.pipeline.compressors.search import SearchCompressor
@@ -255,8 +254,7 @@ def test_output_is_deterministic(defs):
 
 
 def _gcc_output(tmp_path: Path) -> str:
-    if shutil.which("gcc") is None:
-        pytest.skip("no gcc on this machine")
+    require_tools("gcc")
     source = tmp_path / "a.c"
     source.write_text(
         "#include <stdio.h>\nint main(void) {\n    int unused;\n    int x;\n    char *s = 5;\n"
