@@ -107,3 +107,17 @@ def estimate_tokens(
         sampled_chars += len(chunk)
         sampled_tokens += count(chunk)
     return round(sampled_tokens * len(text) / sampled_chars)
+
+
+def tokens_per_char(text: str, count: Callable[[str], int] = count_tokens, sample_chars: int = 6000) -> float:
+    """Tokens per character of ``text``, measured on its head, middle and tail (all of it when short).
+
+    Compressors use it to price candidate lines by length instead of
+    tokenizing each one; their final output is then counted exactly.
+    """
+    if len(text) <= 3 * sample_chars:
+        sample = text
+    else:
+        middle = len(text) // 2
+        sample = text[:sample_chars] + text[middle : middle + sample_chars] + text[-sample_chars:]
+    return max(count(sample), 1) / max(len(sample), 1)

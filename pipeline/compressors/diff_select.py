@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from headroom_mcp.pipeline.compressors.diff_parse import Patch, hunk_label, is_change
+from headroom_mcp.pipeline.tokens import tokens_per_char
 
 _SAMPLE_CHARS = 4000
 _MATCH_FLOOR = 0.4  # a hunk or commit matches the query when it scores at least this share of the best
@@ -23,13 +24,7 @@ class TokenMeter:
 
     def __init__(self, count: Callable[[str], int], content: str):
         self.count = count
-        size = len(content)
-        if size <= 3 * _SAMPLE_CHARS:
-            sample = content
-        else:
-            middle = size // 2
-            sample = content[:_SAMPLE_CHARS] + content[middle : middle + _SAMPLE_CHARS] + content[-_SAMPLE_CHARS:]
-        self.per_char = max(count(sample), 1) / max(len(sample), 1)
+        self.per_char = tokens_per_char(content, count, _SAMPLE_CHARS)
 
     def chars(self, chars: int) -> int:
         """Estimated tokens of ``chars`` characters."""

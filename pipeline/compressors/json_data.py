@@ -20,7 +20,7 @@ from headroom_mcp.pipeline.compressors.json_select import Nested, candidates, se
 from headroom_mcp.pipeline.compressors.json_signals import columns_of
 from headroom_mcp.pipeline.compressors.json_summary import array_summary, join_summaries
 from headroom_mcp.pipeline.contract import Compressed, Context, Item
-from headroom_mcp.pipeline.tokens import estimate_tokens
+from headroom_mcp.pipeline.tokens import estimate_tokens, tokens_per_char
 
 _MIN_ROWS = 8
 _MIN_SCALARS = 100  # short lists of scalars (tags, files) read better in place
@@ -118,12 +118,7 @@ class _Tokens:
 
     def __init__(self, ctx: Context, text: str):
         self.count = ctx.count_tokens
-        self.per_char = self._per_char(text)
-
-    def _per_char(self, text: str) -> float:
-        middle = len(text) // 2
-        sample = text[:_SAMPLE_CHARS] + text[middle : middle + _SAMPLE_CHARS] + text[-_SAMPLE_CHARS:]
-        return max(self.count(sample), 1) / max(len(sample), 1)
+        self.per_char = tokens_per_char(text, self.count, _SAMPLE_CHARS)
 
     def of(self, chars: int) -> int:
         return int(chars * self.per_char) + 1

@@ -20,8 +20,8 @@ from headroom_mcp.pipeline.detectors.listing import (
     LONG_RE,
     LONG_TOTAL_RE,
     MCP_RE,
-    TREE_REPORT_RE,
     TREE_RE,
+    TREE_REPORT_RE,
     classify,
     first_line,
     is_name,
@@ -29,6 +29,7 @@ from headroom_mcp.pipeline.detectors.listing import (
     ls_header,
     style,
 )
+from headroom_mcp.pipeline.tokens import tokens_per_char
 
 _MIN_PATHS = 30
 _MAX_UNPARSED_SHARE = 0.1
@@ -409,12 +410,6 @@ def _items(listing: Listing) -> list[Item]:
     return [item for _, item in entries]
 
 
-def _per_char(content: str, count_tokens) -> float:
-    middle = len(content) // 2
-    sample = content[:_SAMPLE_CHARS] + content[middle : middle + _SAMPLE_CHARS] + content[-_SAMPLE_CHARS:]
-    return max(count_tokens(sample), 1) / max(len(sample), 1)
-
-
 def _quoted(words: list[str]) -> str:
     # Square brackets would end the marker early for a reader; quotes would end its query.
     return '"' + " ".join(words).replace('"', "'").replace("[", "(").replace("]", ")")[:60] + '"'
@@ -442,7 +437,7 @@ class ListingCompressor:
         counts = f"{_plural(len(tree.files), 'file')} in {directories}"
         header = f"{counts} (counts include subdirectories)"
         notes = [text for _, text in listing.notes[:_MAX_NOTES]]
-        per_char = _per_char(content, ctx.count_tokens)
+        per_char = tokens_per_char(content, ctx.count_tokens, _SAMPLE_CHARS)
         room = max(ctx.budget_tokens - _RESERVED_TOKENS, 1)
         match_header = f'{_plural(len(matching), "path")} match {shown}:'
         fixed_chars = len(header) + len(match_header) + sum(len(note) + 1 for note in notes)

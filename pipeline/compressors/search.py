@@ -27,6 +27,7 @@ from headroom_mcp.pipeline.detectors.search import (
     numbered,
     plausible_path,
 )
+from headroom_mcp.pipeline.tokens import tokens_per_char
 
 _RESERVED_TOKENS = 80  # the closing marker the pipeline appends, with its query
 _TEXT_CHARS = 200
@@ -419,12 +420,6 @@ def _items(parsed: Parsed, orphans: list[tuple[int, str]]) -> list[Item]:
     return [item for _, item in entries]
 
 
-def _per_char(content: str, count_tokens) -> float:
-    middle = len(content) // 2
-    sample = content[:_SAMPLE_CHARS] + content[middle : middle + _SAMPLE_CHARS] + content[-_SAMPLE_CHARS:]
-    return max(count_tokens(sample), 1) / max(len(sample), 1)
-
-
 class SearchCompressor:
     """Groups search hits by file with counts, keeping the hits most relevant to the query."""
 
@@ -445,7 +440,7 @@ class SearchCompressor:
             header += " (best matches for the query first)"
         notes = _note_lines(parsed.notes)
         needles = _needles(query)
-        per_char = _per_char(content, ctx.count_tokens)
+        per_char = tokens_per_char(content, ctx.count_tokens, _SAMPLE_CHARS)
         room = max(ctx.budget_tokens - _RESERVED_TOKENS, 1)
         fixed_chars = len(header) + sum(len(note) + 1 for note in notes)
         for _attempt in range(3):
