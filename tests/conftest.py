@@ -68,3 +68,25 @@ def require_tools(*names: str) -> None:
 
     missing = [name for name in names if shutil.which(name) is None]
     assert not missing, f"{', '.join(missing)} must be installed: these tests run the real tools"
+
+
+def run_git(repo: Path, *args: str, stdin: bytes | None = None, date: str | None = None) -> str:
+    """git in ``repo`` with a fixed identity (and clock, given ``date``) and no user or system config."""
+    import subprocess
+
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(repo),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "Ada Lovelace",
+        "GIT_AUTHOR_EMAIL": "ada@example.com",
+        "GIT_COMMITTER_NAME": "Ada Lovelace",
+        "GIT_COMMITTER_EMAIL": "ada@example.com",
+    }
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+    config = ["commit.gpgsign=false", "init.defaultBranch=main", "core.autocrlf=false", "log.showSignature=false"]
+    options = [part for setting in config for part in ("-c", setting)]
+    done = subprocess.run(["git", *options, *args], cwd=repo, env=env, input=stdin, capture_output=True, check=True)
+    return done.stdout.decode()

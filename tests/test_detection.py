@@ -8,7 +8,6 @@ with all routes competing, in the order the pipeline tries them.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import mcp
 import pytest
 
+from conftest import run_git
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.contract import Hints
 from headroom_mcp.pipeline.router import DEFAULT
@@ -23,33 +23,24 @@ from headroom_mcp.pipeline.store import MemoryStore
 from samples import api_results
 
 TREE = Path(mcp.__file__).parent
-GIT_ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "Ada",
-    "GIT_AUTHOR_EMAIL": "ada@example.com",
-    "GIT_COMMITTER_NAME": "Ada",
-    "GIT_COMMITTER_EMAIL": "ada@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 
 
 def run(*args: str, cwd: Path) -> str:
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=GIT_ENV, check=False).stdout
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False).stdout
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     """A git repository with 40 commits over copies of the mcp package's modules."""
     root = tmp_path_factory.mktemp("repo")
-    run("git", "init", "-q", "-b", "main", cwd=root)
+    run_git(root, "init", "-q", "-b", "main")
     sources = sorted(TREE.rglob("*.py"))[:40]
     for number, source in enumerate(sources):
         target = root / source.relative_to(TREE)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source.read_text())
-        run("git", "add", ".", cwd=root)
-        run("git", "commit", "-q", "-m", f"Add {target.name}\n\nImported as step {number}.", cwd=root)
+        run_git(root, "add", ".")
+        run_git(root, "commit", "-q", "-m", f"Add {target.name}\n\nImported as step {number}.")
     for source in sources[:20]:
         target = root / source.relative_to(TREE)
         text = target.read_text()
@@ -70,8 +61,8 @@ def outputs(repo: Path, tmp_path: Path) -> dict[str, str]:
     ).stdout
     return {
         "log": pytest_log,
-        "diff": run("git", "diff", cwd=repo),
-        "gitlog": run("git", "log", "--stat", cwd=repo),
+        "diff": run_git(repo, "diff"),
+        "gitlog": run_git(repo, "log", "--stat"),
         "search": run("grep", "-rn", "def ", ".", cwd=TREE),
         "listing": run("find", "mcp", "pydantic", "-type", "f", cwd=TREE.parent),
         "json": json.dumps(api_results(300), indent=2),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_back
+from conftest import read_back, run_git
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.compressors.diff import DiffCompressor
 from headroom_mcp.pipeline.compressors.git_log import GitLogCompressor
@@ -30,21 +30,7 @@ NOUNS = ["orders", "users", "events", "prices", "tokens", "rows", "pages", "item
 
 def git(repo: Path, *args: str) -> str:
     """Run git in ``repo`` with a fixed identity and clock and no user or system config."""
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(repo),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "Ada Lovelace",
-        "GIT_AUTHOR_EMAIL": "ada@example.com",
-        "GIT_COMMITTER_NAME": "Ada Lovelace",
-        "GIT_COMMITTER_EMAIL": "ada@example.com",
-        "GIT_AUTHOR_DATE": "2024-03-01T12:00:00+0000",
-        "GIT_COMMITTER_DATE": "2024-03-01T12:00:00+0000",
-    }
-    config = ["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", "-c", "core.autocrlf=false"]
-    done = subprocess.run(["git", *config, *args], cwd=repo, env=env, capture_output=True, text=True, check=True)
-    return done.stdout
+    return run_git(repo, *args, date="2024-03-01T12:00:00+0000")
 
 
 def python_module(index: int, functions: int = 45, edited: bool = False, every: int = 2) -> str:

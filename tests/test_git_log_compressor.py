@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from conftest import run_git
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.compressors.diff import DiffCompressor
 from headroom_mcp.pipeline.compressors.git_log import GitLogCompressor
@@ -36,21 +35,7 @@ AREAS = ["parser", "scheduler", "cache", "router", "billing", "exporter", "auth"
 BASE_TIME = 1_704_067_200  # 2024-01-01T00:00:00Z
 
 
-def git(repo: Path, *args: str, stdin: bytes | None = None) -> str:
-    """Run git in ``repo`` with a fixed identity and no user or system config."""
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(repo),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "Ada Lovelace",
-        "GIT_AUTHOR_EMAIL": "ada@example.com",
-        "GIT_COMMITTER_NAME": "Ada Lovelace",
-        "GIT_COMMITTER_EMAIL": "ada@example.com",
-    }
-    config = ["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", "-c", "log.showSignature=false"]
-    done = subprocess.run(["git", *config, *args], cwd=repo, env=env, input=stdin, capture_output=True, check=True)
-    return done.stdout.decode()
+git = run_git
 
 
 def subject(n: int) -> str:
