@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from headroom_mcp.pipeline import router
-from headroom_mcp.pipeline.contract import Context, Hints
-from headroom_mcp.pipeline.markers import content_key, marker
-from headroom_mcp.pipeline.store import Store, StoreError
-from headroom_mcp.pipeline.tokens import count_tokens, estimate_tokens
+from . import router
+from .contract import Context, Hints
+from .markers import content_key, marker
+from .store import Store, StoreError
+from .tokens import count_tokens, estimate_tokens
 
 log = logging.getLogger(__name__)
 _logged: set[str] = set()

@@ -2,15 +2,15 @@
 
 A compressor is any object with a ``name`` and a ``compress(content, ctx)``
 method that returns a :class:`Compressed` or ``None`` when it cannot help.
-Adding a content type is one module in ``compressors/`` plus one line in
-``router.py``.
+Adding a content type is one folder in ``kinds/`` (a detector and a
+compressor) plus one line in ``router.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
-from collections.abc import Callable
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,8 +33,9 @@ from typing import Any
 
 import diskcache
 from diskcache.core import MODE_PICKLE, UNKNOWN
-from headroom_mcp.pipeline.contract import Item
-from headroom_mcp.pipeline.store import (
+
+from .contract import Item
+from .store import (
     COUNTERS,
     DEFAULT_SIZE_LIMIT,
     DEFAULT_TTL_SECONDS,

@@ -10,6 +10,9 @@ import re
 
 KEY_LENGTH = 16
 
+# What a compressor leaves of its budget for the closing marker the pipeline appends, query included.
+MARKER_TOKENS = 80
+
 MARKER_RE = re.compile(r"\[headroom: [^\n]*?hash=(?P<key>[0-9a-f]{16})[^\n]*?\]")
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from headroom_mcp.pipeline.contract import Item
-from headroom_mcp.pipeline.markers import KEY_LENGTH
-from headroom_mcp.pipeline.store import Store
-from headroom_mcp.pipeline.tokens import count_tokens
+from .contract import Item
+from .markers import KEY_LENGTH
+from .store import Store
+from .tokens import count_tokens
 
 # Claude Code refuses tool results over 25,000 tokens by default; stay clear of it.
 DEFAULT_PAGE_TOKENS = 20_000

@@ -1,10 +1,10 @@
 """Which detector recognises a content kind and which compressor handles it.
 
-Adding a content kind is one module in ``detectors/``, one in ``compressors/``
-and one line in ``ROUTES``. Modules load on first use, so heavy compressors
-(tree-sitter, onnxruntime) cost nothing until content needs them. Tests build
-a :class:`Router` with their own detector and compressor objects instead of
-patching.
+Adding a content kind is one folder in ``kinds/`` (its detector, its
+compressor and their helpers) and one line in ``ROUTES``. Modules load on
+first use, so heavy compressors (tree-sitter, onnxruntime) cost nothing until
+content needs them. Tests build a :class:`Router` with their own detector and
+compressor objects instead of patching.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from headroom_mcp.pipeline.contract import Compressor, Detector, Hints
+from .contract import Compressor, Detector, Hints
 
-_PACKAGE = "headroom_mcp.pipeline"
 UNKNOWN_KIND = "text"
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """A content kind with its detector and compressor: objects, or ``module:Class`` under the pipeline."""
+    """A content kind with its detector and compressor: objects, or ``module:Class`` relative to the pipeline."""
 
     kind: str
     detector: str | Detector
@@ -31,21 +30,21 @@ class Route:
 
 # Most specific first: the first detector that matches decides the kind.
 ROUTES: tuple[Route, ...] = (
-    Route("json", "detectors.json_shape:JsonDetector", "compressors.json_data:JsonCompressor"),
-    Route("gitlog", "detectors.git_log:GitLogDetector", "compressors.git_log:GitLogCompressor"),
-    Route("diff", "detectors.diff:DiffDetector", "compressors.diff:DiffCompressor"),
-    Route("search", "detectors.search:SearchDetector", "compressors.search:SearchCompressor"),
-    Route("listing", "detectors.listing:ListingDetector", "compressors.listing:ListingCompressor"),
-    Route("log", "detectors.log:LogDetector", "compressors.logs:LogCompressor"),
-    Route("code", "detectors.code:CodeDetector", "compressors.code:CodeCompressor"),
-    Route("prose", "detectors.prose:ProseDetector", "compressors.prose:ProseCompressor"),
+    Route("json", "kinds.json.detect:JsonDetector", "kinds.json.compress:JsonCompressor"),
+    Route("gitlog", "kinds.gitlog.detect:GitLogDetector", "kinds.gitlog.compress:GitLogCompressor"),
+    Route("diff", "kinds.diff.detect:DiffDetector", "kinds.diff.compress:DiffCompressor"),
+    Route("search", "kinds.search.detect:SearchDetector", "kinds.search.compress:SearchCompressor"),
+    Route("listing", "kinds.listing.detect:ListingDetector", "kinds.listing.compress:ListingCompressor"),
+    Route("log", "kinds.log.detect:LogDetector", "kinds.log.compress:LogCompressor"),
+    Route("code", "kinds.code.detect:CodeDetector", "kinds.code.compress:CodeCompressor"),
+    Route("prose", "kinds.prose.detect:ProseDetector", "kinds.prose.compress:ProseCompressor"),
 )
 
 
 @cache
 def _load(spec: str) -> object:
     module_name, _, class_name = spec.partition(":")
-    module = importlib.import_module(f"{_PACKAGE}.{module_name}")
+    module = importlib.import_module(f".{module_name}", __package__)
     return getattr(module, class_name)()
 
 

@@ -2,7 +2,7 @@
 
 One small interface, :class:`Store`, and two implementations:
 
-- :class:`~headroom_mcp.pipeline.disk_store.DiskStore` (the default):
+- :class:`~.disk_store.DiskStore` (the default):
   diskcache in a private (0700) directory, size-bounded with LRU eviction,
   entries that expire after a week unless read again, safe to share between
   many processes, and never unpickling (see ``disk_store``).
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from headroom_mcp.pipeline.contract import Item
-from headroom_mcp.pipeline.paths import user_dir
+from .contract import Item
+from .paths import user_dir
 
 DEFAULT_TTL_SECONDS: float = 7 * 24 * 3600
 DEFAULT_SIZE_LIMIT: int = 1 << 30

@@ -23,12 +23,14 @@ from pathlib import Path
 import numpy
 import pydantic
 import pytest
-
 from headroom_mcp.pipeline.compress import CompressionResult, compress_content
-from headroom_mcp.pipeline.compressors.code import CodeCompressor
-from headroom_mcp.pipeline.compressors.code_languages import language_from_content, language_from_path
 from headroom_mcp.pipeline.contract import Context, Hints
-from headroom_mcp.pipeline.detectors.code import CodeDetector
+from headroom_mcp.pipeline.kinds.code.compress import CodeCompressor
+from headroom_mcp.pipeline.kinds.code.detect import CodeDetector
+from headroom_mcp.pipeline.kinds.code.languages import (
+    language_from_content,
+    language_from_path,
+)
 from headroom_mcp.pipeline.retrieval import retrieve
 from headroom_mcp.pipeline.router import Route, Router
 from headroom_mcp.pipeline.store import MemoryStore
@@ -742,7 +744,7 @@ from headroom_mcp.pipeline.contract import Hints
 from headroom_mcp.pipeline.router import Route, Router
 from headroom_mcp.pipeline.store import MemoryStore
 
-routes = Router([Route("code", "detectors.code:CodeDetector", "compressors.code:CodeCompressor")])
+routes = Router([Route("code", "kinds.code.detect:CodeDetector", "kinds.code.compress:CodeCompressor")])
 before = "tree_sitter" in sys.modules
 log = "\\n".join(f"2026-01-01 10:00:{i % 60:02d} INFO request {i} served in {i % 7} ms" for i in range(400))
 compress.compress_content(log, store=MemoryStore(), routes=routes)

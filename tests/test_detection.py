@@ -14,7 +14,6 @@ from pathlib import Path
 
 import mcp
 import pytest
-
 from conftest import run_git
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.contract import Hints

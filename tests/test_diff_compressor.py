@@ -10,14 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import read_back, run_git
 from headroom_mcp.pipeline.compress import compress_content
-from headroom_mcp.pipeline.compressors.diff import DiffCompressor
-from headroom_mcp.pipeline.compressors.git_log import GitLogCompressor
 from headroom_mcp.pipeline.contract import Hints
-from headroom_mcp.pipeline.detectors.diff import DiffDetector
-from headroom_mcp.pipeline.detectors.git_log import GitLogDetector
+from headroom_mcp.pipeline.kinds.diff.compress import DiffCompressor
+from headroom_mcp.pipeline.kinds.diff.detect import DiffDetector
+from headroom_mcp.pipeline.kinds.gitlog.compress import GitLogCompressor
+from headroom_mcp.pipeline.kinds.gitlog.detect import GitLogDetector
 from headroom_mcp.pipeline.retrieval import retrieve
 from headroom_mcp.pipeline.router import Route, Router
 from headroom_mcp.pipeline.store import MemoryStore
@@ -288,8 +287,8 @@ def test_output_is_byte_identical_across_processes(tmp_path, big_diff, committed
     (tmp_path / "log.txt").write_text(git(committed, "log", "-p"))
     script = (
         "import hashlib, pathlib\n"
-        "from headroom_mcp.pipeline.compressors.diff import DiffCompressor\n"
-        "from headroom_mcp.pipeline.compressors.git_log import GitLogCompressor\n"
+        "from headroom_mcp.pipeline.kinds.diff.compress import DiffCompressor\n"
+        "from headroom_mcp.pipeline.kinds.gitlog.compress import GitLogCompressor\n"
         "from headroom_mcp.pipeline.contract import Context\n"
         "from headroom_mcp.pipeline.tokens import count_tokens\n"
         "for name, compressor in (('diff.txt', DiffCompressor()), ('log.txt', GitLogCompressor())):\n"

@@ -6,14 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import run_git
 from headroom_mcp.pipeline.compress import compress_content
-from headroom_mcp.pipeline.compressors.diff import DiffCompressor
-from headroom_mcp.pipeline.compressors.git_log import GitLogCompressor
 from headroom_mcp.pipeline.contract import Hints
-from headroom_mcp.pipeline.detectors.diff import DiffDetector
-from headroom_mcp.pipeline.detectors.git_log import GitLogDetector
+from headroom_mcp.pipeline.kinds.diff.compress import DiffCompressor
+from headroom_mcp.pipeline.kinds.diff.detect import DiffDetector
+from headroom_mcp.pipeline.kinds.gitlog.compress import GitLogCompressor
+from headroom_mcp.pipeline.kinds.gitlog.detect import GitLogDetector
 from headroom_mcp.pipeline.retrieval import retrieve
 from headroom_mcp.pipeline.router import Route, Router
 from headroom_mcp.pipeline.store import MemoryStore

@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from headroom_mcp.pipeline.compressors.json_data import JsonCompressor
 from headroom_mcp.pipeline.contract import Context
+from headroom_mcp.pipeline.kinds.json.compress import JsonCompressor
 from headroom_mcp.pipeline.markers import content_key, marker
 from headroom_mcp.pipeline.tokens import count_tokens
 from samples import api_results, failing_ids

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from mcp import Client
-from mcp.client.stdio import StdioServerParameters
-
 from conftest import headroom_command
 from headroom_mcp.pipeline.compress import compress_content
-from headroom_mcp.pipeline.retrieval import retrieve
 from headroom_mcp.pipeline.disk_store import DiskStore
+from headroom_mcp.pipeline.retrieval import retrieve
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
 from samples import api_results
 
 

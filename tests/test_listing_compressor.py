@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pydantic
 import pytest
-
 from conftest import read_back
 from headroom_mcp.pipeline.compress import compress_content
-from headroom_mcp.pipeline.compressors.listing import ListingCompressor
-from headroom_mcp.pipeline.compressors.search import SearchCompressor
 from headroom_mcp.pipeline.contract import Hints
-from headroom_mcp.pipeline.detectors.listing import ListingDetector
-from headroom_mcp.pipeline.detectors.search import SearchDetector
+from headroom_mcp.pipeline.kinds.listing.compress import ListingCompressor
+from headroom_mcp.pipeline.kinds.listing.detect import ListingDetector
+from headroom_mcp.pipeline.kinds.search.compress import SearchCompressor
+from headroom_mcp.pipeline.kinds.search.detect import SearchDetector
 from headroom_mcp.pipeline.retrieval import retrieve
 from headroom_mcp.pipeline.router import Route, Router
 from headroom_mcp.pipeline.store import MemoryStore

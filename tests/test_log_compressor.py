@@ -17,7 +17,6 @@ import sys
 import textwrap
 
 import pytest
-
 from conftest import read_back, require_tools
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.contract import Hints

@@ -15,10 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import headroom_command
 from headroom_mcp.pipeline.model.install import source_dir
-from headroom_mcp.pipeline.model.runtime import MANIFEST, MODEL_FILE, MiniLM, shared_embedder
+from headroom_mcp.pipeline.model.runtime import (
+    MANIFEST,
+    MODEL_FILE,
+    MiniLM,
+    shared_embedder,
+)
 from headroom_mcp.pipeline.model.weights import read_safetensors
 from headroom_mcp.pipeline.model.wordpiece import WordPiece
 

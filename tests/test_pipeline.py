@@ -6,7 +6,6 @@ import json
 import logging
 
 import pytest
-
 from headroom_mcp.pipeline.compress import compress_content, estimate_tokens
 from headroom_mcp.pipeline.contract import Compressed, Context, Hints, Item
 from headroom_mcp.pipeline.markers import content_key, find_keys

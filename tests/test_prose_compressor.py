@@ -23,14 +23,13 @@ from pathlib import Path
 
 import mcp
 import pytest
-
 from conftest import headroom_command, require_tools
 from headroom_mcp.pipeline.compress import CompressionResult, compress_content
-from headroom_mcp.pipeline.compressors import prose_words
-from headroom_mcp.pipeline.compressors.prose import ProseCompressor
-from headroom_mcp.pipeline.compressors.prose_parse import parse, sentences
 from headroom_mcp.pipeline.contract import Context, Hints
-from headroom_mcp.pipeline.detectors.prose import ProseDetector
+from headroom_mcp.pipeline.kinds.prose import words as prose_words
+from headroom_mcp.pipeline.kinds.prose.compress import ProseCompressor
+from headroom_mcp.pipeline.kinds.prose.detect import ProseDetector
+from headroom_mcp.pipeline.kinds.prose.parse import parse, sentences
 from headroom_mcp.pipeline.model import load_embedder
 from headroom_mcp.pipeline.retrieval import retrieve
 from headroom_mcp.pipeline.router import Route, Router

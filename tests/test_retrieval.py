@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from headroom_mcp.pipeline.contract import Item
 from headroom_mcp.pipeline.markers import content_key
 from headroom_mcp.pipeline.retrieval import BadCursor, UnknownKey, retrieve

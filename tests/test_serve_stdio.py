@@ -8,11 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
-from mcp import Client
-from mcp.client.stdio import StdioServerParameters
-
 from conftest import headroom_command
 from headroom_mcp.pipeline.tokens import count_tokens
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
 from samples import api_results, failing_ids
 
 pytestmark = pytest.mark.anyio

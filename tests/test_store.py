@@ -16,11 +16,16 @@ from pathlib import Path
 
 import diskcache
 import pytest
-
 from headroom_mcp.pipeline import disk_store as store_module
 from headroom_mcp.pipeline.contract import Item
 from headroom_mcp.pipeline.disk_store import DiskStore, RefusedPickle, SafeDisk
-from headroom_mcp.pipeline.store import MemoryStore, Store, StoredOriginal, StoreError, default_store_dir
+from headroom_mcp.pipeline.store import (
+    MemoryStore,
+    Store,
+    StoredOriginal,
+    StoreError,
+    default_store_dir,
+)
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 

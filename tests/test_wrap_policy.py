@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from headroom_mcp import api
-from headroom_mcp.config import Settings, ToolPolicy
 from headroom_mcp.pipeline.contract import Hints
 from headroom_mcp.wrappers.policy import compress_with_policy
 from samples import api_results
+
+from headroom_mcp import api
+from headroom_mcp.config import Settings, ToolPolicy
 
 
 def test_min_tokens_max_tokens_and_off_per_tool(cache_dir):

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from mcp import Client
-from mcp.client.stdio import StdioServerParameters
-
 from conftest import ROOT, headroom_command
 from headroom_mcp.pipeline.tokens import count_tokens
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
 
 pytestmark = pytest.mark.anyio
 BIN = ROOT / "tests" / "upstreams" / "node_modules" / ".bin"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from headroom_mcp import api
-from headroom_mcp.config import Settings, ToolPolicy
-from headroom_mcp.pipeline.compress import CompressionResult
-from headroom_mcp.pipeline.contract import Hints
-from headroom_mcp.wrappers.results import Compress
+from .. import api
+from ..config import Settings, ToolPolicy
+from ..pipeline.compress import CompressionResult
+from ..pipeline.contract import Hints
+from .results import Compress
 
 
 def compress_with_policy(settings: Settings) -> Compress:

@@ -17,10 +17,10 @@ from mcp import Client
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
-from headroom_mcp import api, tools
-from headroom_mcp.wrappers.notifications import Downstream
-from headroom_mcp.wrappers.results import Compress, compress_resource, compress_tool_result
-from headroom_mcp.wrappers.upstream import Upstream, UpstreamError
+from .. import api, tools
+from .notifications import Downstream
+from .results import Compress, compress_resource, compress_tool_result
+from .upstream import Upstream, UpstreamError
 
 
 def _paged(params: types.PaginatedRequestParams | None) -> types.PaginatedRequestParams:

@@ -13,8 +13,8 @@ from typing import Any
 import anyio.to_thread
 import mcp_types as types
 
-from headroom_mcp.pipeline.compress import CompressionResult
-from headroom_mcp.pipeline.contract import Hints
+from ..pipeline.compress import CompressionResult
+from ..pipeline.contract import Hints
 
 Compress = Callable[..., CompressionResult]
 _PATH_KEYS = ("path", "file", "filename", "file_path", "uri", "url")

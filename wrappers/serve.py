@@ -11,11 +11,11 @@ from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPDeprecationWarning
 
-from headroom_mcp import api
-from headroom_mcp.wrappers.policy import compress_with_policy
-from headroom_mcp.wrappers.notifications import Downstream
-from headroom_mcp.wrappers.proxy import build_proxy
-from headroom_mcp.wrappers.upstream import Upstream, UpstreamCommand
+from .. import api
+from .notifications import Downstream
+from .policy import compress_with_policy
+from .proxy import build_proxy
+from .upstream import Upstream, UpstreamCommand
 
 
 async def wrap(command: UpstreamCommand, *, call_timeout: float = 120.0, http: tuple[str, int] | None = None) -> None:

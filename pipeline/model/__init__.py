@@ -26,6 +26,6 @@ class Embedder(Protocol):
 
 def load_embedder() -> Embedder | None:
     """The installed sentence model, loaded once and shared; None when it is not installed."""
-    from headroom_mcp.pipeline.model.runtime import shared_embedder
+    from .runtime import shared_embedder
 
     return shared_embedder()

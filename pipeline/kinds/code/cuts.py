@@ -1,0 +1,339 @@
+"""The cuts an outline makes: function bodies, long statements, doc comments, each leaving a note.
+
+Every cut is a byte-range replacement (an :class:`~.text.Edit`) that keeps
+the code around it well-formed: brace languages get
+``{ /* [lines 120–164 elided] */ }``, Python gets ``...  # [lines 120–164 elided]``
+in the body's indentation, so the outline still parses. :class:`Options`
+says how much is kept; a tighter budget uses tighter options.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .nodes import NodeReader, last_row, named, rows
+from .syntax import PYTHON_CLAUSES
+from .text import Edit, comment_first_line, docstring_first_line, span_note
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+_BRACKETS = {ord("{"): ord("}"), ord("("): ord(")"), ord("["): ord("]")}
+# Parenthesised nodes that may be empty (call arguments, parameters, macro arguments).
+_PARENTHESES = frozenset(
+    {"arguments", "argument_list", "formal_parameters", "parameters", "parameter_list", "token_tree"}
+)
+# Long strings keep their first and last line; the note between them is part of the string.
+_STRINGS = frozenset({"string", "template_string", "raw_string_literal", "string_literal", "text_block"})
+_HEADER_END = re.compile(r":\s*(?:#.*)?$")
+# Parts shorter than this are never cut: the note would cost as much as the lines.
+_MIN_CUT_ROWS = 3
+# Deeper than this the search for parts to cut gives up (machine-made nesting, not code to outline).
+_MAX_DEPTH = 200
+# A callback body this long that holds definitions is walked like a module (test suites, IIFEs).
+_CALLBACK_SCOPE_ROWS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How much of the file an outline keeps.
+
+    Statements up to ``other_rows`` (constants and types up to
+    ``type_rows``, bodies up to ``tiny_rows``) stay whole. ``keep`` holds the
+    start bytes of definitions kept whole (the query's). Members at
+    ``drop_depth`` or deeper, and private members when ``drop_private``, are
+    replaced by a counted note.
+    """
+
+    docs: bool = True
+    other_rows: int = 6
+    type_rows: int = 30
+    tiny_rows: int = 3
+    drop_private: bool = False
+    drop_depth: int | None = None
+    keep: frozenset[int] = frozenset()
+
+
+@dataclass(slots=True)
+class Cuts:
+    """The edits made so far and how many original rows they hide."""
+
+    edits: list[Edit] = field(default_factory=list)
+    hidden_rows: int = 0
+
+
+ScopeWalker = Callable[[list["Node"], int, object], None]
+
+
+class Cutter:
+    """Makes the cuts for one file; ``walk_scope`` is called for a callback body that reads like a module."""
+
+    def __init__(self, reader: NodeReader, options: Options, walk_scope: ScopeWalker):
+        self.reader = reader
+        self.source = reader.source
+        self.syntax = reader.syntax
+        self.options = options
+        self.walk_scope = walk_scope
+        self.cuts = Cuts()
+
+    def note_rows(self, first: int, last: int, text: str) -> None:
+        """Replace rows ``first``..``last`` with ``text`` (a note naming them)."""
+        source = self.source
+        self.cuts.edits.append(Edit(source.row_start(first), source.row_end(last), text))
+        self.cuts.hidden_rows += last - first + 1
+
+    # -- function bodies -------------------------------------------------------
+
+    def function(self, function: Node) -> None:
+        """Elide a function's body, keeping its signature (and in Python its docstring's first line)."""
+        if self.syntax.indented:
+            self._python_body(function)
+            return
+        body = function.child_by_field_name("body")
+        if body is None:
+            body = next((c for c in function.named_children if c.type == "block"), None)
+        if body is None or rows(body) - 2 <= self.options.tiny_rows:
+            return
+        if self._cuttable(body):
+            self._cut_bracket(body)
+        else:
+            self._cut_targets(body, 0, None)  # an arrow function's `=> ({...})`
+
+    def _python_body(self, function: Node) -> None:
+        source = self.source
+        body = function.child_by_field_name("body")
+        colon = None
+        for child in function.children:
+            if child.type == ":":
+                colon = child
+            if child == body:
+                break
+        if body is None or colon is None:
+            return
+        first, last = colon.start_point.row + 1, last_row(body)
+        if body.start_point.row < first or last - first + 1 <= self.options.tiny_rows:
+            return
+        indent = source.indent(body.start_point.row)
+        lines: list[str] = []
+        hidden = first
+        statements = named(body)
+        docstring = statements[0] if statements and self.reader.is_docstring(statements[0]) else None
+        if docstring is not None and self.options.docs:
+            if rows(docstring) == 1:
+                lines.append(indent + source.line(docstring.start_point.row).strip())
+                hidden = docstring.start_point.row + 1
+            else:
+                literal = docstring.named_children[0]
+                line = docstring_first_line(source.text(literal.start_byte, literal.end_byte))
+                if line:
+                    lines.append(indent + line)
+                hidden = docstring.start_point.row + 1
+        if hidden > last:
+            return
+        lines.append(f"{indent}...  # {span_note(hidden, last)}")
+        self.cuts.edits.append(Edit(source.row_start(first), source.row_end(last), "\n".join(lines)))
+        self.cuts.hidden_rows += last - hidden + 1
+
+    # -- long statements ---------------------------------------------------------
+
+    def shorten(self, node: Node, limit: int, depth: int, parent: object) -> None:
+        """Keep a statement whole when short (but not the bodies of functions in it); else cut its biggest parts."""
+        if rows(node) > limit:
+            if node.type == "ERROR" or not self._cut_targets(node, depth, parent):
+                self._cut_rows(node)
+            return
+        for body in self._closure_bodies(node):
+            self._cut_bracket(body)
+
+    def shorten_type(self, node: Node, definition: Node, depth: int, parent: object) -> None:
+        """A type definition longer than the options allow loses its body (or its biggest part)."""
+        if rows(node) <= self.options.type_rows:
+            return
+        body = definition.child_by_field_name("body")
+        if body is not None and self._cuttable(body):
+            self._cut_bracket(body)
+        else:
+            self.shorten(node, self.options.type_rows, depth, parent)
+
+    def _closure_bodies(self, node: Node) -> list[Node]:
+        """Bodies of anonymous functions inside ``node`` worth a note (``make(() => {...})``), outermost only."""
+        closures = self.syntax.closures
+        minimum = self.options.tiny_rows + 3
+        if not closures or rows(node) < minimum:
+            return []
+        found: list[Node] = []
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current.type in closures:
+                body = current.child_by_field_name("body")
+                if body is not None and rows(body) >= minimum and self._cuttable(body):
+                    found.append(body)
+                    continue
+            stack.extend(child for child in current.named_children if rows(child) >= minimum)
+        return found
+
+    def _cut_targets(self, node: Node, depth: int, parent: object) -> bool:
+        targets = self._targets(node)
+        for target in targets:
+            if self._callback_scope(target):
+                self.walk_scope(named(target), depth, parent)
+            elif self.syntax.indented and target.type == "block":
+                first, last = target.start_point.row, last_row(target)
+                self.note_rows(first, last, f"{self.source.indent(first)}...  # {span_note(first, last)}")
+            elif target.type in _STRINGS:
+                self._cut_rows(target)
+            else:
+                self._cut_bracket(target)
+        return bool(targets)
+
+    def _targets(self, node: Node, depth: int = 0) -> list[Node]:
+        """The biggest cuttable parts of ``node``, preferring a deeper one that spans nearly the same rows.
+
+        ``core.$constructor("X", (inst, def) => {...})`` loses the arrow
+        function's body, not the whole argument list.
+        """
+        if depth > _MAX_DEPTH:
+            return []
+        if self._cuttable(node):
+            spanning = [c for c in node.named_children if rows(c) >= _MIN_CUT_ROWS]
+            if len(spanning) == 1 and rows(spanning[0]) >= rows(node) - 2:
+                deeper = self._targets(spanning[0], depth + 1)
+                if len(deeper) == 1 and rows(deeper[0]) >= rows(node) - 3:
+                    return deeper
+            return [node]
+        found: list[Node] = []
+        for child in node.children:
+            if rows(child) >= _MIN_CUT_ROWS:
+                found.extend(self._targets(child, depth + 1))
+        return found
+
+    def _cuttable(self, node: Node) -> bool:
+        if rows(node) < _MIN_CUT_ROWS or node.type == "ERROR":
+            return False
+        if node.type in _STRINGS:
+            return True
+        if self.syntax.indented and node.type == "block":
+            return node.parent is not None and node.start_point.row > node.parent.start_point.row
+        data = self.source.data
+        if node.end_byte - node.start_byte < 2 or _BRACKETS.get(data[node.start_byte]) != data[node.end_byte - 1]:
+            return False
+        # Empty `()` is only valid where a list may be empty; Python's note is `...`, valid anywhere.
+        return self.syntax.indented or data[node.start_byte] != ord("(") or node.type in _PARENTHESES
+
+    def _callback_scope(self, block: Node) -> bool:
+        """True for a long callback body that reads like a module (``describe(() => {...})``, an IIFE)."""
+        syntax = self.syntax
+        if not syntax.function_values or block.type != "statement_block" or rows(block) < _CALLBACK_SCOPE_ROWS:
+            return False
+        parent = block.parent
+        return parent is not None and parent.type in syntax.function_values and self.reader.module_like(block)
+
+    def _cut_bracket(self, node: Node) -> None:
+        """Replace what is between a node's brackets with a note: ``{ /* [lines 3–40 elided] */ }``."""
+        source = self.source
+        data = source.data
+        inner_start, inner_end = node.start_byte + 1, node.end_byte - 1
+        while inner_start < inner_end and data[inner_start] in b" \t\r\n":
+            inner_start += 1
+        while inner_end > inner_start and data[inner_end - 1] in b" \t\r\n":
+            inner_end -= 1
+        if inner_start >= inner_end:
+            return
+        first, last = source.row_of(inner_start), source.row_of(inner_end - 1)
+        note = span_note(first, last)
+        if self.syntax.indented:
+            indent = source.indent(node.start_point.row)
+            text = f"\n{indent}    ...  # {note}\n{indent}"
+        else:
+            text = f" /* {note} */ "
+        self.cuts.edits.append(Edit(node.start_byte + 1, node.end_byte - 1, text))
+        self.cuts.hidden_rows += last - first + 1
+
+    def _cut_rows(self, node: Node) -> None:
+        """Last resort for a long node without brackets to cut: keep its first row (and last, to close it).
+
+        A Python header (``if x:``) keeps only itself, over a ``...`` note; a
+        macro keeps its line continuation; a string its closing quote.
+        """
+        source = self.source
+        indented = self.syntax.indented
+        first, last = node.start_point.row + 1, last_row(node)
+        header = source.line(node.start_point.row)
+        indent = source.indent(first)
+        if indented and _HEADER_END.search(header) and any(c.type == "block" for c in node.children):
+            if any(child.type in PYTHON_CLAUSES for child in node.children):
+                return  # an `else:` or `except:` cannot lose its `if` or `try`
+            note = f"{indent}...  # {span_note(first, last)}"
+        else:
+            last -= 1
+            if node.type in _STRINGS:
+                # Inside the string the note is text; a bytes literal allows only ASCII.
+                note = f"{indent}{self.syntax.comment_prefix} {span_note(first, last).replace('–', '-')}"
+            elif indented:
+                note = f"{indent}...  # {span_note(first, last)}"
+            elif header.rstrip().endswith("\\"):
+                note = f"{indent}/* {span_note(first, last)} */ \\"
+            else:
+                note = f"{indent}{self.syntax.comment_prefix} {span_note(first, last)}"
+        if last - first + 1 >= _MIN_CUT_ROWS:
+            self.note_rows(first, last, note)
+
+    # -- comments and docstrings --------------------------------------------------
+
+    def docstring(self, node: Node) -> None:
+        """A module, class or attribute docstring: its first line, or nothing when docs are off.
+
+        A docstring that is a class's whole body stays (as its first line) so the class keeps a body.
+        """
+        parent = node.parent
+        alone = parent is not None and parent.type == "block" and sum(
+            1 for c in parent.named_children if c.type not in self.syntax.comments
+        ) == 1
+        docs = self.options.docs or alone
+        if rows(node) == 1 and docs:
+            return
+        literal = node.named_children[0]
+        line = docstring_first_line(self.source.text(literal.start_byte, literal.end_byte)) if docs else None
+        self._replace_rows(node.start_point.row, last_row(node), line, node.start_byte, node.end_byte)
+
+    def comments(self, prefix: list[Node]) -> None:
+        """Comments (above a definition or loose) shrink to their first line; attributes stay as they are."""
+        groups: list[list[Node]] = []
+        for node in prefix:
+            if node.type not in self.syntax.comments:
+                groups.append([])
+            elif groups and groups[-1] and node.start_point.row <= last_row(groups[-1][-1]) + 1:
+                groups[-1].append(node)
+            else:
+                groups.append([node])
+        for group in groups:
+            if group:
+                self._shrink_comments(group)
+
+    def _shrink_comments(self, group: list[Node]) -> None:
+        first_row, end_row = group[0].start_point.row, last_row(group[-1])
+        if first_row == end_row and self.options.docs:
+            return
+        line = None
+        if self.options.docs:
+            line = comment_first_line([self.source.text(node.start_byte, node.end_byte) for node in group])
+        self._replace_rows(first_row, end_row, line, group[0].start_byte, group[-1].end_byte)
+
+    def _replace_rows(self, first: int, last: int, line: str | None, start: int, end: int) -> None:
+        """Replace whole rows with one line in their indentation, or remove them when ``line`` is None."""
+        source = self.source
+        if not source.alone(start, end):
+            return
+        if line is not None:
+            self.cuts.edits.append(Edit(source.row_start(first), source.row_end(last), source.indent(first) + line))
+            return
+        # After a blank line or an opening line, the blank lines below the removed rows go too.
+        above = source.line(first - 1).rstrip() if first > 0 else ""
+        if not above or above.endswith(("{", ":")):
+            while last + 1 < source.rows and source.blank(last + 1):
+                last += 1
+        self.cuts.edits.append(Edit(source.row_start(first), source.row_start(last + 1), ""))

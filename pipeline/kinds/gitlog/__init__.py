@@ -1,0 +1,1 @@
+"""``git log`` output: one line per commit, whole commits where the query points."""

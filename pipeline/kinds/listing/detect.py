@@ -1,0 +1,150 @@
+"""Recognise file listings: find, git ls-files, ls -R, tree, and MCP filesystem listings.
+
+The line grammar lives here and the listing compressor parses with it:
+
+- one path per line (``find``, ``git ls-files``, ``search_files``);
+- ``ls -R``: ``dir:`` headers, one name per line, blank lines between directories;
+- ``tree``: ``├──`` / ``└──`` / ``│`` (or ASCII ``|--`` / ```--``) before each name;
+- ``[FILE] name`` / ``[DIR] name`` (the MCP filesystem server's ``list_directory``);
+- ``ls -l`` / ``ls -la`` / ``ls -lR``: mode, links, owner, group, size, date, name.
+
+Grep hits, logs, prose and code have colons, spaces or punctuation where
+paths do not, so almost every sampled line must be path-shaped to say yes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ...contract import Hints
+from ...sampling import even_lines
+
+_SAMPLE_LINES = 200
+_MAX_PATH_CHARS = 4096
+TREE_RE = re.compile(
+    r"(?P<indent>(?:[│|][ \u00a0]{3}|[ \u00a0]{4})*)(?:├──|└──|\|--|`--)[ \u00a0]+(?P<name>.*)"
+)
+MCP_RE = re.compile(r"\[(?P<kind>FILE|DIR)\] (?P<name>.+?)(?:\s{2,}[\d.,]+\s*(?:[KMGT]i?)?B)?\s*")
+# ls -l: `drwxr-xr-x  2 root root 4096 Dec  1 13:04 name` (or an ISO date with --time-style).
+LONG_RE = re.compile(
+    r"(?P<type>[-dlcbps])[rwxsStT-]{9}[.+@]?\s+\d+\s+\S+\s+(?:\S+\s+)?(?:\d+,\s*)?[\d.]+[KMGTP]?\s+"
+    r"(?:\w{3}\s+\d{1,2}\s+(?:\d{1,2}:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: [+-]\d{4})?)?)"
+    r" (?P<name>.+)"
+)
+LONG_TOTAL_RE = re.compile(r"total [\d.]+[KMGTP]?")
+TREE_REPORT_RE = re.compile(r"\d+ director(?:y|ies)(?:, \d+ files?)?")
+_BAD_START = frozenset("-+@#<>\"'{(*=|!$%&`;,")
+_BAD_END = frozenset(";{,)(")
+_BAD_CHARS = re.compile(r"[\t<>\"|*?{}]")
+_DRIVE_RE = re.compile(r"[A-Za-z]:\\")
+_TEXT_RE = re.compile(r"[^\r\n]")
+_HINT_WORDS = frozenset({"ls", "find", "tree", "glob", "dir", "directory", "files", "fd"})
+_WORD_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+
+
+def is_path(line: str) -> bool:
+    """True when ``line`` is one path with a directory part (``./src/a.py``, ``/etc/hosts``)."""
+    return ("/" in line or _DRIVE_RE.match(line) is not None) and _name_shaped(line, allow_slash=True)
+
+
+def is_name(line: str) -> bool:
+    """True when ``line`` is one bare file or directory name (``README.md``, ``src``)."""
+    return "/" not in line and _name_shaped(line, allow_slash=False)
+
+
+def _name_shaped(line: str, allow_slash: bool) -> bool:
+    if not line or len(line) > _MAX_PATH_CHARS or line[0] in _BAD_START or line[-1] in _BAD_END:
+        return False
+    if line != line.strip() or line.count(" ") > 2 or _BAD_CHARS.search(line):
+        return False
+    if line.startswith("//") or "://" in line:
+        return False
+    colon = line.find(":")
+    # Only a Windows drive may put a colon in a path.
+    return colon == -1 or (allow_slash and colon == 1 and _DRIVE_RE.match(line) is not None and line.count(":") == 1)
+
+
+def ls_header(line: str) -> str | None:
+    """The directory of an ``ls -R`` header line (``./src:`` → ``./src``), else None."""
+    if not line.endswith(":") or len(line) < 2:
+        return None
+    body = line[:-1]
+    return body if body in (".", "..") or is_path(body) or is_name(body) else None
+
+
+def classify(line: str) -> str:
+    """One of: blank, tree, mcp, report, long, total, header, path, name, other."""
+    line = line.rstrip("\r")
+    if not line.strip():
+        return "blank"
+    if TREE_RE.fullmatch(line):
+        return "tree"
+    if MCP_RE.fullmatch(line):
+        return "mcp"
+    if TREE_REPORT_RE.fullmatch(line):
+        return "report"
+    if LONG_RE.fullmatch(line):
+        return "long"
+    if LONG_TOTAL_RE.fullmatch(line):
+        return "total"
+    if ls_header(line) is not None:
+        return "header"
+    if is_path(line):
+        return "path"
+    if is_name(line) or line in (".", ".."):
+        return "name"
+    return "other"
+
+
+def first_line(content: str) -> str:
+    """The first non-blank line of ``content``, without copying the rest of it."""
+    found = _TEXT_RE.search(content)
+    start = found.start() if found else len(content)
+    end = content.find("\n", start)
+    return content[start : end if end != -1 else len(content)].rstrip("\r")
+
+
+def style(counts: Counter[str], first: str) -> str | None:
+    """Which listing the classified sample is (tree, mcp, long, ls, paths), or None."""
+    lines = sum(counts.values()) - counts["blank"]
+    if lines == 0:
+        return None
+    if counts["tree"] >= 0.5 * lines:
+        return "tree"
+    if counts["mcp"] >= 0.5 * lines:
+        return "mcp"
+    if counts["long"] >= 0.5 * lines:
+        return "long"
+    if ls_header(first) is not None and counts["name"] + counts["header"] >= 0.5 * lines:
+        return "ls"
+    if counts["path"] >= 0.5 * lines:
+        return "paths"
+    return None
+
+
+def _hinted(tool_name: str | None) -> bool:
+    """True when the tool's name says it lists files (``list_directory``, ``find``, ``glob``)."""
+    words = _WORD_SPLIT_RE.split((tool_name or "").lower())
+    return any(word in _HINT_WORDS or word.startswith("list") for word in words)
+
+
+class ListingDetector:
+    """Matches listings of files and directories from an even sample of their lines."""
+
+    kind = "listing"
+
+    def matches(self, content: str, hints: Hints) -> bool:
+        """True when nearly every sampled line is a path, a name, a header or a tree line."""
+        sample = [line[:_MAX_PATH_CHARS + 1] for line in even_lines(content, _SAMPLE_LINES)]
+        counts = Counter(classify(line) for line in sample)
+        lines = sum(counts.values()) - counts["blank"]
+        kind = style(counts, first_line(content))
+        if kind is None or lines < 2:
+            return False
+        hinted = _hinted(hints.tool_name)
+        listing = lines - counts["other"]
+        if kind == "tree":
+            # The root line of a tree (`.`, `/srv/app`) and its report are the only other lines.
+            listing += min(counts["other"], 2)
+        return listing >= (0.8 if hinted else 0.95) * lines

@@ -1,0 +1,70 @@
+"""Where one failure's report starts and ends, and the blocks a log is retrieved by.
+
+A failure section is opened by a runner's header (pytest's ``____ test_x ____``,
+cargo's ``---- t stdout ----``, jest's ``●``, go's ``--- FAIL:``, unittest's
+``FAIL: test_x (...)``) and runs to the next header, rule or summary. Outside
+sections a block is a line plus the indented lines under it (a traceback, a
+compiler's caret), so a query for a test name returns its whole report.
+"""
+
+from __future__ import annotations
+
+from . import signals
+from .signals import Role
+
+_MAX_SECTION_LINES = 400
+_MAX_BLOCK_LINES = 120
+
+
+def sections(lines: list[str], roles: list[Role]) -> list[tuple[int, int]]:
+    """``(start, end)`` of each failure section: the header line and the report under it."""
+    found: list[tuple[int, int]] = []
+    index = 0
+    while index < len(lines):
+        if roles[index] is not Role.SECTION:
+            index += 1
+            continue
+        start = index
+        index += 1
+        while index < len(lines) and index - start < _MAX_SECTION_LINES:
+            line, role = lines[index], roles[index]
+            # A bare rule right under the header belongs to it (unittest draws one there).
+            if role in (Role.SECTION, Role.SUMMARY) or (signals.is_separator(line) and index > start + 1):
+                break
+            if role is Role.PLAIN and signals.is_passing(line):
+                break
+            index += 1
+        end = index
+        while end > start + 1 and not lines[end - 1].strip():
+            end -= 1
+        found.append((start, end))
+    return found
+
+
+def blocks(lines: list[str], roles: list[Role], failure_sections: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Non-overlapping ``(start, end)`` spans covering every non-blank line, in order.
+
+    Each of ``failure_sections`` (from :func:`sections`) is one block.
+    """
+    spans: list[tuple[int, int]] = []
+    section_end = dict(failure_sections)
+    index = 0
+    while index < len(lines):
+        if not lines[index].strip():
+            index += 1
+            continue
+        start = index
+        if start in section_end:
+            end = section_end[start]
+        else:
+            end = start + 1
+            while (
+                end < len(lines)
+                and end - start < _MAX_BLOCK_LINES
+                and end not in section_end
+                and (signals.is_continuation(lines[end]) or roles[end] is Role.FRAME)
+            ):
+                end += 1
+        spans.append((start, end))
+        index = end
+    return spans

@@ -1,0 +1,63 @@
+"""Recognise logs over the whole content: test runs, builds and installs, application logs.
+
+An even sample of lines is checked, so a pytest run that opens with 1,500
+``PASSED`` lines is seen for what it is. Only structural signals count
+(timestamps, upper-case levels, runner and build-tool lines, stack frames),
+not words like "error", which prose and code use too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...contract import Hints
+from ...sampling import even_lines
+from . import signals
+from .signals import Role
+
+_SAMPLE_LINES = 200
+_EDGE_LINES = 40
+_MIN_SHARE = 0.3
+_MIN_SHARE_WITH_HINT = 0.1
+
+_LOG_LINE = re.compile(
+    # timestamps and levels
+    r"^\W{0,2}\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|^\W{0,2}\d{2}:\d{2}:\d{2}|^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}"
+    r"|^\[\s*\d+\.\d+\]|\b(?:INFO|DEBUG|WARN|WARNING|ERROR|TRACE|FATAL|CRITICAL|NOTICE)\b|\blevel=\w+|^[IWEF]\d{4} "
+    # test runners
+    r"|::\S+ (?:PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)\b|^(?:=== RUN|--- (?:PASS|FAIL|SKIP)|ok |PASS\b|FAIL\b)"
+    r"|^test \S+ \.\.\. |^[.FEsx]{20,}(?: +\d+/\d+| +\[ *\d+%\])?$|^\s*(?:not )?ok \d+ |^\s*# Subtest: |^TAP version |^\s+duration_ms: |^\s*(?:✓|✔|✕|✗|√|×) |^\S+ \(\S+\) \.\.\. (?:ok|FAIL|ERROR|skipped)"
+    # build tools, compilers, installers
+    r"|^\S+:\d+:\d+: (?:fatal )?(?:error|warning|note)\b|^\S+\(\d+,\d+\): (?:error|warning)"
+    r"|^(?:make|gcc|g\+\+|cc|c\+\+|clang\+*|ld|ar|cmake|ninja|cargo|rustc|go|npm|yarn|pnpm|pip\d*|mvn|gradle|tsc)(?:\[\d+\])?[: ]"
+    r"|^\s*(?:Compiling|Downloading|Downloaded|Collecting|Installing|Building|Running|Checking|Finished|Fresh|Resolving"
+    r"|Fetching|Requirement already satisfied|Using cached|Preparing|Obtaining|Created wheel|Stored in directory"
+    r"|Attempting uninstall|Uninstalling|Successfully|Processing|Linking|Generating|Scanning|Installed|Built)\b"
+    r"|^\[\s*\d+(?:/\d+|%)\]|^\s+(?:CC|CXX|LD|AR|AS|GEN|CCLD)\s|^\[(?:INFO|WARNING|ERROR)\]|^> Task :|^npm (?:WARN|ERR!|notice)"
+)
+_TOOL_HINT = re.compile(r"test|build|run|exec|shell|bash|command|terminal|log|install|make|compile|lint|check", re.I)
+
+
+def _is_log_line(line: str) -> bool:
+    if _LOG_LINE.search(line):
+        return True
+    return signals.classify(line) in (Role.SUMMARY, Role.SECTION, Role.FRAME)
+
+
+class LogDetector:
+    """Matches content where enough sampled lines have a log's structure."""
+
+    kind = "log"
+
+    def matches(self, content: str, hints: Hints) -> bool:
+        """True when an even sample of ``content`` reads like a log, or a runner's summary ends it."""
+        sample = [line for line in even_lines(content, _SAMPLE_LINES) if line.strip()]
+        if len(sample) < 3:
+            return False
+        share = sum(1 for line in sample if _is_log_line(line)) / len(sample)
+        threshold = _MIN_SHARE_WITH_HINT if hints.tool_name and _TOOL_HINT.search(hints.tool_name) else _MIN_SHARE
+        if share >= threshold:
+            return True
+        # A runner's verdict at either end settles it, whatever the middle holds.
+        edges = content[:8192].splitlines()[:_EDGE_LINES] + content[-8192:].splitlines()[-_EDGE_LINES:]
+        return any(signals.classify(line) is Role.SUMMARY for line in edges) and share >= _MIN_SHARE_WITH_HINT

@@ -1,0 +1,1 @@
+"""Prose (markdown, reStructuredText, man pages, web text): extractive selection of passages."""
