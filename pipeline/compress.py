@@ -1,9 +1,12 @@
 """The one call every caller goes through: detect → route → compress → mark → store.
 
 Guarantees, whatever the compressor does: the original is stored before a
-compressed text is returned (lossy output, lossless retrieval); anything that
-cannot be compressed safely comes back byte-identical; a compressor that
-raises is recorded in the diagnostics and logged once, never silently.
+compressed text is returned (lossy output, lossless retrieval); no output is
+over the cap (``max_tokens``, else ``max_budget_tokens``: past it, head and
+tail); anything under the cap that cannot be compressed safely comes back
+byte-identical; a compressor that raises is recorded in the diagnostics and
+logged once, never silently. ANSI escapes and line-number gutters are
+cleaned off before detection (DESIGN.md §2).
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ import logging
 from dataclasses import dataclass, field
 
 from . import router
-from .contract import Context, Hints
+from .cap import head_and_tail
+from .clean.ansi import strip_ansi
+from .clean.gutter import find_gutter
+from .contract import Compressed, Context, Hints
 from .markers import content_key, marker
 from .store import Store, StoreError
 from .tokens import count_tokens, estimate_tokens
@@ -108,48 +114,74 @@ def compress_content(
     if tokens_before < options.min_tokens and (max_tokens is None or tokens_before <= max_tokens):
         return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=tokens_before)
 
-    detected = routes.detect(content, hints)
-    if detected not in routes.kinds():
-        return unchanged(f"no compressor for {detected} content: passed through", detected, tokens_before)
-
+    cleaned = strip_ansi(content)
+    cleaning = ["ANSI escape codes removed"] if cleaned is not content else []
+    gutter = find_gutter(cleaned)
+    body = gutter.body if gutter else cleaned
+    detected = routes.detect(body, hints)
     key = content_key(content)
-    budget = budget_for(tokens_before, max_tokens, options)
+    # A caller's max_tokens is their cap; otherwise no output passes max_budget_tokens.
+    cap = max(1, max_tokens) if max_tokens is not None else options.max_budget_tokens
     ctx = Context(
         key=key,
-        budget_tokens=budget,
+        budget_tokens=min(budget_for(tokens_before, max_tokens, options), cap),
         count_tokens=count_tokens,
         query=_without_path(query, hints.path),
         hints=hints,
         budget_is_cap=max_tokens is not None,
     )
-    try:
-        compressor = routes.compressor(detected)
-        result = compressor.compress(content, ctx) if compressor else None
-    except Exception as exc:  # fail-open: any compressor bug leaves the content as it was
-        reason = f"{detected} compressor failed ({type(exc).__name__}: {exc}); passed through"
-        _log_once(reason, exc)
-        return unchanged(reason, detected, tokens_before)
+    result, reason = _run_compressor(routes, detected, body, ctx)
+    if result is not None:
+        summary = "; ".join([result.summary, *cleaning])
+        shown = gutter.restore(result.text) if gutter else result.text
+        text = f"{shown}\n{marker(summary, key, query)}"
+        transforms, items = [result.transform], result.items
+        if count_tokens(text) > cap:
+            shown, summary = head_and_tail(shown, cap, key, summary, query, count_tokens)
+            text, transforms = f"{shown}\n{marker(summary, key, query)}", [*transforms, "cap:head+tail"]
+        tokens_after = count_tokens(text)
+        if tokens_after >= tokens_before * options.max_output_ratio:
+            reason = f"{result.transform} saved too little ({tokens_after} of {tokens_before} tokens)"
+            result = None
     if result is None:
-        return unchanged(f"{detected} compressor could not help: passed through", detected, tokens_before)
-
-    text = f"{result.text}\n{marker(result.summary, key, query)}"
-    tokens_after = count_tokens(text)
-    if tokens_after >= tokens_before * options.max_output_ratio:
-        return unchanged(
-            f"{result.transform} saved too little ({tokens_after} of {tokens_before} tokens): passed through",
-            detected,
-            tokens_before,
-        )
+        # No compressor helped: the cleaned text, or its head and tail when even that is over the cap.
+        if tokens_before > cap:
+            what = f"{tokens_before:,} tokens of {detected} content ({reason})"
+            shown, summary = head_and_tail(cleaned, cap, key, what, query, count_tokens)
+            transforms, reason = ["cap:head+tail"], f"{reason}: head and tail kept under the {cap:,}-token cap"
+        elif cleaning and count_tokens(cleaned) < tokens_before * options.max_output_ratio:
+            shown, summary, transforms = cleaned, "; ".join(cleaning), ["clean:ansi"]
+        else:
+            return unchanged(f"{reason}: passed through", detected, tokens_before)
+        text, items = f"{shown}\n{marker(summary, key, query)}", []
+        tokens_after = count_tokens(text)
     try:
-        store.put(key, content, detected, result.items)
+        store.put(key, content, detected, items)
     except StoreError as exc:
         # Without the original in the store a lossy answer would lose data.
         reason = f"store unavailable ({exc}); passed through"
         _log_once(reason, exc)
         return unchanged(reason, detected, tokens_before)
-    return CompressionResult(
-        text, key, detected, tokens_before, tokens_after, [result.transform], list(result.diagnostics)
-    )
+    diagnostics = [*(result.diagnostics if result else [reason]), *cleaning]
+    if gutter:
+        diagnostics.append(f"line-number gutter read from line {gutter.first_number}")
+    return CompressionResult(text, key, detected, tokens_before, tokens_after, transforms, diagnostics)
+
+
+def _run_compressor(
+    routes: router.Router, kind: str, body: str, ctx: Context
+) -> tuple[Compressed | None, str]:
+    """The compressor's result, or None and why not (no compressor, it could not help, it raised)."""
+    compressor = routes.compressor(kind) if kind in routes.kinds() else None
+    if compressor is None:
+        return None, f"no compressor for {kind} content"
+    try:
+        result = compressor.compress(body, ctx)
+    except Exception as exc:  # fail-open: any compressor bug leaves the content as it was
+        reason = f"{kind} compressor failed ({type(exc).__name__}: {exc})"
+        _log_once(reason, exc)
+        return None, reason
+    return result, f"{kind} compressor could not help"
 
 
 def _without_path(query: str | None, path: str | None) -> str | None:

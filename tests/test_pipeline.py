@@ -6,6 +6,7 @@ import json
 import logging
 
 import pytest
+from conftest import read_back
 from headroom_mcp.pipeline.compress import compress_content, estimate_tokens
 from headroom_mcp.pipeline.contract import Compressed, Context, Hints, Item
 from headroom_mcp.pipeline.markers import content_key, find_keys
@@ -140,10 +141,20 @@ def test_large_content_token_estimate_is_close():
 
 
 @pytest.mark.parametrize("kind", [None, "json"])
-def test_malformed_json_passes_through(kind):
-    broken = json.dumps(api_results(300))[:-3]
+def test_malformed_json_under_the_cap_passes_through(kind):
+    broken = json.dumps(api_results(200))[:-3]
     result = compress_content(broken, store=MemoryStore(), kind=kind)
     assert result.text == broken and result.hash is None
+
+
+def test_malformed_json_over_the_cap_is_cut_to_head_and_tail_and_read_back_exactly():
+    broken = json.dumps(api_results(300))[:-3]
+    store = MemoryStore()
+    result = compress_content(broken, store=store)
+    assert count_tokens(broken) > 20_000 >= result.tokens_after
+    assert result.text.startswith(broken[:1000]) and broken[-200:] in result.text
+    assert "head and tail" in result.diagnostics[0] and "cap:head+tail" in result.transforms
+    assert read_back(result.hash, store)[0] == broken
 
 
 def test_the_path_a_tool_read_is_not_part_of_the_query_compressors_see():
