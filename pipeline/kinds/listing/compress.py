@@ -1,11 +1,12 @@
-"""The listing compressor: find, ls -R, tree and MCP listings summarised by directory.
+"""The listing compressor: find, ls, du, tree and MCP listings summarised by directory.
 
-Every listing is first turned into full paths (``ls -R`` and ``tree`` rebuild
-them from headers and indentation). The output names each directory down
-to the depth the budget allows, with its file count (subdirectories
-included) and commonest extensions; deeper directories are rolled up into
-their ancestors. Paths matching the query (words or globs from the tool's
-arguments) are listed in full first. Every path is a retrievable item.
+Every listing is first turned into full paths (``parse``). The output names
+each directory down to the depth the budget allows, with its file count and
+total size (subdirectories included) and commonest extensions; deeper
+directories are rolled up into their ancestors. Paths matching the query
+(words or globs from the tool's arguments) are listed in full first, with
+their sizes; where the listing gives sizes, the largest files come next.
+Every path is a retrievable item: its own line, size included.
 """
 
 from __future__ import annotations
@@ -18,23 +19,14 @@ from dataclasses import dataclass, field
 from ...contract import Compressed, Context, Item
 from ...markers import MARKER_TOKENS
 from ...tokens import tokens_per_char
-from .detect import (
-    LONG_RE,
-    LONG_TOTAL_RE,
-    MCP_RE,
-    TREE_RE,
-    TREE_REPORT_RE,
-    classify,
-    first_line,
-    is_name,
-    is_path,
-    ls_header,
-    style,
-)
+from .parse import Entry, Listing, Parts, parse
+from .sizes import say
 
 _MIN_PATHS = 30
 _MAX_UNPARSED_SHARE = 0.1
 _MATCH_SHARE = 0.4  # matching paths may take this share of the room
+_LARGEST_SHARE = 0.3  # the largest files may take this share of what is left after the matches
+_LARGEST_MAX = 20
 _MAX_NOTES = 10
 _TOP_EXTENSIONS = 3
 _SAMPLE_NAMES = 5
@@ -42,140 +34,6 @@ _SAMPLE_CHARS = 6000
 _GLOB_CHARS = frozenset("*?[")
 _NO_EXTENSION = "no ext"
 _EXTENSION_RE = re.compile(r"\.[A-Za-z0-9_+-]{1,10}\Z")
-
-Parts = tuple[str, ...]
-
-
-@dataclass(slots=True)
-class Entry:
-    """One listed path: its components, the input line it came from, and whether it names a directory."""
-
-    parts: Parts
-    index: int
-    raw: str
-    is_dir: bool = False
-    rebuilt: bool = False  # the full path is not on the line itself (ls -R, tree)
-
-    @property
-    def path(self) -> str:
-        """The full path as text, with a trailing ``/`` for directories."""
-        text = "/".join(self.parts) or "."
-        return text + "/" if self.is_dir and not text.endswith("/") else text
-
-
-@dataclass(slots=True)
-class Listing:
-    """A parsed listing: its entries and the lines that were not paths."""
-
-    entries: list[Entry] = field(default_factory=list)
-    notes: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _split(path: str) -> tuple[Parts, bool]:
-    """Components of ``path`` and whether it ended with ``/`` (a directory)."""
-    is_dir = path.endswith("/") and len(path) > 1
-    path = path.rstrip("/") if is_dir else path
-    return (tuple(path.split("/")) if path else ()), is_dir
-
-
-def _parse_paths(lines: list[str], listing: Listing) -> None:
-    for index, line in enumerate(lines):
-        clean = line.rstrip("\r")
-        if not clean.strip():
-            continue
-        if is_path(clean) or is_name(clean) or clean in (".", ".."):
-            parts, is_dir = _split(clean)
-            listing.entries.append(Entry(parts, index, line, is_dir))
-        else:
-            listing.notes.append((index, line))
-
-
-def _parse_ls(lines: list[str], listing: Listing) -> None:
-    current: Parts | None = None
-    for index, line in enumerate(lines):
-        clean = line.rstrip("\r")
-        if not clean.strip():
-            continue
-        header = ls_header(clean)
-        if header is not None:
-            current, _ = _split(header)
-            listing.entries.append(Entry(current, index, line, is_dir=True, rebuilt=True))
-        elif current is not None and clean == clean.strip() and "/" not in clean:
-            listing.entries.append(Entry((*current, clean), index, line, rebuilt=True))
-        else:
-            listing.notes.append((index, line))
-
-
-def _parse_tree(lines: list[str], listing: Listing) -> None:
-    root: Parts | None = None
-    stack: list[str] = []
-    for index, line in enumerate(lines):
-        clean = line.rstrip("\r")
-        if not clean.strip():
-            continue
-        match = TREE_RE.fullmatch(clean)
-        if match is None:
-            if root is None and not TREE_REPORT_RE.fullmatch(clean):
-                root, _ = _split(clean)
-                listing.entries.append(Entry(root, index, line, is_dir=True))
-            else:
-                listing.notes.append((index, line))
-            continue
-        depth = len(match["indent"]) // 4
-        del stack[depth:]
-        name = match["name"].split(" -> ", 1)[0]  # a symlink's target is not part of its path
-        full = "/" in name.rstrip("/")  # tree -f prints full paths; tree -F marks directories with `/`
-        parts, is_dir = _split(name)
-        stack.append(parts[-1] if parts else name)
-        if not full:
-            parts = (*(root or ()), *stack)
-        listing.entries.append(Entry(parts, index, line, is_dir, rebuilt=not full))
-
-
-def _parse_mcp(lines: list[str], listing: Listing) -> None:
-    for index, line in enumerate(lines):
-        clean = line.rstrip("\r")
-        if not clean.strip():
-            continue
-        match = MCP_RE.fullmatch(clean)
-        if match:
-            parts, _ = _split(match["name"].strip())
-            listing.entries.append(Entry(parts, index, line, match["kind"] == "DIR"))
-        else:
-            listing.notes.append((index, line))
-
-
-def _parse_long(lines: list[str], listing: Listing) -> None:
-    """``ls -l`` lines, under ``dir:`` headers when ``-R`` was given; ``.`` and ``..`` are not entries."""
-    current: Parts = ()
-    for index, line in enumerate(lines):
-        clean = line.rstrip("\r")
-        if not clean.strip() or LONG_TOTAL_RE.fullmatch(clean):
-            continue
-        header = ls_header(clean)
-        match = LONG_RE.fullmatch(clean) if header is None else None
-        if header is not None:
-            current, _ = _split(header)
-            listing.entries.append(Entry(current, index, line, is_dir=True, rebuilt=True))
-        elif match is not None:
-            name = match["name"].split(" -> ", 1)[0] if match["type"] == "l" else match["name"]
-            if name not in (".", ".."):
-                listing.entries.append(Entry((*current, name), index, line, match["type"] == "d", rebuilt=True))
-        else:
-            listing.notes.append((index, line))
-
-
-def parse(content: str) -> Listing | None:
-    """Full paths of every listed file and directory; None when the content is not a listing."""
-    lines = content.split("\n")
-    sample = lines if len(lines) <= 2000 else lines[:: len(lines) // 2000]
-    kind = style(Counter(classify(line) for line in sample), first_line(content))
-    if kind is None:
-        return None
-    listing = Listing()
-    parsers = {"paths": _parse_paths, "ls": _parse_ls, "tree": _parse_tree, "mcp": _parse_mcp, "long": _parse_long}
-    parsers[kind](lines, listing)
-    return listing
 
 
 @dataclass(slots=True)
@@ -185,7 +43,11 @@ class _Dir:
     extensions: Counter[str] = field(default_factory=Counter)
     children: set[Parts] = field(default_factory=set)
     names: list[str] = field(default_factory=list)  # files directly inside, in input order
+    bytes: int = 0  # sizes of the files under it, subdirectories included
+    rounded: bool = False  # some of those sizes were rounded (1.2M), so their sum is near, not exact
+    listed_total: str = ""  # its own size when the listing gives totals (du), as written
     line: str = ""  # its line in the output, once rendered
+    size_style: str = ""  # how the listing writes sizes; empty when it gives none
 
 
 def _extension(name: str) -> str:
@@ -205,11 +67,16 @@ def _common_prefix(paths: list[Parts]) -> Parts:
 
 @dataclass(slots=True)
 class Tree:
-    """Directories under the listing's root with recursive file counts."""
+    """Directories under the listing's root with recursive file counts and sizes."""
 
     root: Parts
     dirs: dict[Parts, _Dir]
     files: list[Entry]
+
+    def largest(self, count: int) -> list[Entry]:
+        """The ``count`` biggest files, biggest first (ties in listing order); none without sizes."""
+        sized = [entry for entry in self.files if entry.size is not None]
+        return sorted(sized, key=lambda entry: (-(entry.size or 0), entry.index))[:count]
 
 
 def build(listing: Listing) -> Tree:
@@ -236,7 +103,7 @@ def build(listing: Listing) -> Tree:
     def directory(parts: Parts) -> _Dir:
         node = dirs.get(parts)
         if node is None:
-            node = dirs[parts] = _Dir(parts)
+            node = dirs[parts] = _Dir(parts, size_style=listing.size_style)
             if len(parts) > len(root):
                 directory(parts[:-1]).children.add(parts)
         return node
@@ -245,15 +112,25 @@ def build(listing: Listing) -> Tree:
     for parts in listed_dirs:
         if parts[: len(root)] == root:
             directory(parts)
+    if listing.dir_totals:
+        for entry in listing.entries:
+            if entry.is_dir and entry.size_text and entry.parts in dirs:
+                dirs[entry.parts].listed_total = entry.size_text
+    if listing.total_text:
+        dirs[root].listed_total = listing.total_text
     for entry in files:
         node = directory(entry.parts[:-1])
         node.files += 1
+        node.bytes += entry.size or 0
+        node.rounded = node.rounded or (entry.size_text[-1:].isalpha() and not entry.size_text.endswith(" B"))
         node.extensions[_extension(entry.parts[-1])] += 1
         node.names.append(entry.parts[-1])
     for parts in sorted(dirs, key=len, reverse=True):
         if len(parts) > len(root):
             parent, node = dirs[parts[:-1]], dirs[parts]
             parent.files += node.files
+            parent.bytes += node.bytes
+            parent.rounded = parent.rounded or node.rounded
             parent.extensions.update(node.extensions)
     return Tree(root, dirs, files)
 
@@ -282,10 +159,23 @@ def _describe(node: _Dir) -> str:
     other = sum(count for _, count in shown[_TOP_EXTENSIONS:])
     if other:
         kinds.append(f"{other:,} other")
-    text = _plural(node.files, "file") + (": " + ", ".join(kinds) if kinds else "")
+    text = _plural(node.files, "file") + (f", {_total(node)}" if node.size_style else "")
+    text += ": " + ", ".join(kinds) if kinds else ""
     if node.children:
         text += f"; {_plural(len(node.children), 'subdir')}"
     return f"{_label(node.parts)} ({text})"
+
+
+def _total(node: _Dir) -> str:
+    """A directory's size: the listing's own total (du), else the sum of its files' sizes."""
+    if node.listed_total:
+        return node.listed_total
+    return ("~" if node.rounded else "") + say(node.bytes, node.size_style)
+
+
+def _sized_path(entry: Entry) -> str:
+    """A path with its size in front, as ``du`` and ``find -printf`` put it."""
+    return f"{entry.size_text}  {entry.path}" if entry.size_text else entry.path
 
 
 def _sample_line(node: _Dir) -> str:
@@ -334,12 +224,15 @@ def _matching(entries: list[Entry], wanted: list[str]) -> tuple[list[Entry], lis
 @dataclass(slots=True)
 class _Layout:
     matches: int
+    largest: int
     dirs: list[Parts]
     samples: set[Parts]
 
 
-def _layout(tree: Tree, matching: list[Entry], fixed: float, room: float, per_char: float) -> _Layout:
-    """How many matches, which directories and which sample lines fit ``room`` tokens."""
+def _layout(
+    tree: Tree, matching: list[Entry], largest: list[Entry], fixed: float, room: float, per_char: float
+) -> _Layout:
+    """How many matches and largest files, which directories and which sample lines fit ``room`` tokens."""
 
     def cost(text: str) -> float:
         return (len(text) + 1) * per_char
@@ -348,16 +241,18 @@ def _layout(tree: Tree, matching: list[Entry], fixed: float, room: float, per_ch
     if matching:
         left -= cost(f"[… {len(matching):,} more matching]")
 
-    def take_matches(shown: int, allowance: float) -> int:
+    def take(entries: list[Entry], shown: int, allowance: float, most: int) -> int:
         nonlocal left
-        while shown < len(matching) and cost(matching[shown].path) <= min(allowance, left):
-            price = cost(matching[shown].path)
+        while shown < min(len(entries), most) and cost(_sized_path(entries[shown])) <= min(allowance, left):
+            price = cost(_sized_path(entries[shown]))
             allowance -= price
             left -= price
             shown += 1
         return shown
 
-    shown_matches = take_matches(0, left * _MATCH_SHARE)
+    shown_matches = take(matching, 0, left * _MATCH_SHARE, len(matching))
+    # The biggest files answer "what takes the space": they come before the directory breakdown.
+    shown_largest = take(largest, 0, left * _LARGEST_SHARE, _LARGEST_MAX)
     # Shallow and big directories first; a directory is only named under a named parent.
     chosen = {tree.root}
     order = sorted(tree.dirs, key=lambda p: (len(p), -tree.dirs[p].files, p))
@@ -369,7 +264,7 @@ def _layout(tree: Tree, matching: list[Entry], fixed: float, room: float, per_ch
             break  # smaller directories than this one stay rolled up into their parents
         left -= price
         chosen.add(parts)
-    shown_matches = take_matches(shown_matches, left)
+    shown_matches = take(matching, shown_matches, left, len(matching))
     samples: set[Parts] = set()
     for parts in sorted(chosen):
         node = tree.dirs[parts]
@@ -378,20 +273,37 @@ def _layout(tree: Tree, matching: list[Entry], fixed: float, room: float, per_ch
             if price <= left:
                 left -= price
                 samples.add(parts)
-    return _Layout(shown_matches, sorted(chosen), samples)
+    return _Layout(shown_matches, shown_largest, sorted(chosen), samples)
 
 
-def _render(
-    header: str, notes: list[str], tree: Tree, matching: list[Entry], match_header: str, shown: str, layout: _Layout
-) -> str:
-    lines = [header, *notes]
-    if shown and not matching:
-        lines.append(f"no path matches {shown}")
-    elif matching:
-        lines.append(match_header)
-        lines.extend(entry.path for entry in matching[: layout.matches])
-        if layout.matches < len(matching):
-            lines.append(f"[… {len(matching) - layout.matches:,} more matching]")
+@dataclass(slots=True)
+class _Page:
+    """What the output says besides the layout's choices."""
+
+    header: str
+    notes: list[str]
+    matching: list[Entry]
+    match_header: str
+    shown: str  # the query's patterns, quoted; empty without a query
+    largest: list[Entry]
+
+
+def _largest_header(count: int) -> str:
+    return f"{count} largest file{'' if count == 1 else 's'}:"
+
+
+def _render(page: _Page, tree: Tree, layout: _Layout) -> str:
+    lines = [page.header, *page.notes]
+    if page.shown and not page.matching:
+        lines.append(f"no path matches {page.shown}")
+    elif page.matching:
+        lines.append(page.match_header)
+        lines.extend(_sized_path(entry) for entry in page.matching[: layout.matches])
+        if layout.matches < len(page.matching):
+            lines.append(f"[… {len(page.matching) - layout.matches:,} more matching]")
+    if layout.largest:
+        lines.append(_largest_header(layout.largest))
+        lines.extend(_sized_path(entry) for entry in page.largest[: layout.largest])
     for parts in layout.dirs:
         lines.append(_dir_line(tree.dirs[parts]))
         if parts in layout.samples:
@@ -416,7 +328,7 @@ def _quoted(words: list[str]) -> str:
 
 
 class ListingCompressor:
-    """Summarises listings by directory, listing the paths that match the query."""
+    """Summarises listings by directory, listing the paths that match the query and the largest files."""
 
     name = "listing"
 
@@ -435,15 +347,26 @@ class ListingCompressor:
         shown = _quoted(used) if used else ""
         directories = f"{len(tree.dirs):,} director{'y' if len(tree.dirs) == 1 else 'ies'}"
         counts = f"{_plural(len(tree.files), 'file')} in {directories}"
-        header = f"{counts} (counts include subdirectories)"
-        notes = [text for _, text in listing.notes[:_MAX_NOTES]]
+        if listing.size_style:
+            header = f"{counts}, {_total(tree.dirs[tree.root])} (counts and sizes include subdirectories)"
+        else:
+            header = f"{counts} (counts include subdirectories)"
+        largest = tree.largest(_LARGEST_MAX)
+        page = _Page(
+            header,
+            [text for _, text in listing.notes[:_MAX_NOTES]],
+            matching,
+            f'{_plural(len(matching), "path")} match {shown}:',
+            shown,
+            largest,
+        )
         per_char = tokens_per_char(content, ctx.count_tokens, _SAMPLE_CHARS)
         room = max(ctx.budget_tokens - MARKER_TOKENS, 1)
-        match_header = f'{_plural(len(matching), "path")} match {shown}:'
-        fixed_chars = len(header) + len(match_header) + sum(len(note) + 1 for note in notes)
+        fixed_chars = len(page.header) + len(page.match_header) + sum(len(note) + 1 for note in page.notes)
+        fixed_chars += len(_largest_header(len(largest))) + 1 if largest else 0
         for _attempt in range(3):
-            layout = _layout(tree, matching, fixed_chars * per_char, room, per_char)
-            text = _render(header, notes, tree, matching, match_header, shown, layout)
+            layout = _layout(tree, matching, largest, fixed_chars * per_char, room, per_char)
+            text = _render(page, tree, layout)
             actual = ctx.count_tokens(text)
             if actual <= room:
                 break
@@ -453,6 +376,8 @@ class ListingCompressor:
         if used:
             listed = " listed" if layout.matches == len(matching) else f", {layout.matches:,} listed"
             summary += f"; {len(matching):,} matching {shown}{listed}" if matching else f"; none matching {shown}"
+        if layout.largest:
+            summary += f"; {layout.largest} largest files shown"
         if len(listing.notes) > _MAX_NOTES:
             summary += f"; {len(listing.notes) - _MAX_NOTES:,} other lines omitted"
         return Compressed(text, summary, "listing:dirs", _items(listing))

@@ -6,7 +6,9 @@ The line grammar lives here and the listing compressor parses with it:
 - ``ls -R``: ``dir:`` headers, one name per line, blank lines between directories;
 - ``tree``: ``├──`` / ``└──`` / ``│`` (or ASCII ``|--`` / ```--``) before each name;
 - ``[FILE] name`` / ``[DIR] name`` (the MCP filesystem server's ``list_directory``);
-- ``ls -l`` / ``ls -la`` / ``ls -lR``: mode, links, owner, group, size, date, name.
+- ``ls -l`` / ``ls -la`` / ``ls -lR``: mode, links, owner, group, size, date, name;
+- ``find -ls``: inode and blocks, then the ``ls -l`` columns with the full path;
+- a size before each path: ``find -printf '%s %p\\n'`` (a space), ``du -a`` (a tab).
 
 Grep hits, logs, prose and code have colons, spaces or punctuation where
 paths do not, so almost every sampled line must be path-shaped to say yes.
@@ -25,13 +27,22 @@ _MAX_PATH_CHARS = 4096
 TREE_RE = re.compile(
     r"(?P<indent>(?:[│|][ \u00a0]{3}|[ \u00a0]{4})*)(?:├──|└──|\|--|`--)[ \u00a0]+(?P<name>.*)"
 )
-MCP_RE = re.compile(r"\[(?P<kind>FILE|DIR)\] (?P<name>.+?)(?:\s{2,}[\d.,]+\s*(?:[KMGT]i?)?B)?\s*")
+MCP_RE = re.compile(
+    r"\[(?P<kind>FILE|DIR)\] (?P<name>.+?)(?:\s{2,}(?P<size>[\d.,]+\s*(?:[KMGT]i?)?B))?\s*"
+)
 # ls -l: `drwxr-xr-x  2 root root 4096 Dec  1 13:04 name` (or an ISO date with --time-style).
-LONG_RE = re.compile(
-    r"(?P<type>[-dlcbps])[rwxsStT-]{9}[.+@]?\s+\d+\s+\S+\s+(?:\S+\s+)?(?:\d+,\s*)?[\d.]+[KMGTP]?\s+"
+# A device's `major, minor` stands where other entries have their size.
+_LONG_COLUMNS = (
+    r"(?P<type>[-dlcbps])[rwxsStT-]{9}[.+@]?\s+\d+\s+\S+\s+(?:\S+\s+)?"
+    r"(?:\d+,\s*[\d.]+[KMGTP]?|(?P<size>[\d.]+[KMGTP]?))\s+"
     r"(?:\w{3}\s+\d{1,2}\s+(?:\d{1,2}:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: [+-]\d{4})?)?)"
     r" (?P<name>.+)"
 )
+LONG_RE = re.compile(_LONG_COLUMNS)
+# find -ls: `  5308870      4 -rw-r--r--   1 root     root   1444 Dec  3 06:07 pip/__init__.py`.
+FIND_LS_RE = re.compile(r"\s*\d+\s+\d+\s+" + _LONG_COLUMNS)
+# find -printf '%s %p\n' puts a space after the size, du -a and du -ah a tab.
+SIZED_RE = re.compile(r"(?P<size>\d+(?:\.\d+)?[KMGTPE]?)(?P<sep>[ \t])(?P<name>[^ \t].*)")
 LONG_TOTAL_RE = re.compile(r"total [\d.]+[KMGTP]?")
 TREE_REPORT_RE = re.compile(r"\d+ director(?:y|ies)(?:, \d+ files?)?")
 _BAD_START = frozenset("-+@#<>\"'{(*=|!$%&`;,")
@@ -73,8 +84,18 @@ def ls_header(line: str) -> str | None:
     return body if body in (".", "..") or is_path(body) or is_name(body) else None
 
 
+def sized_name(line: str) -> str | None:
+    """The path of a ``size path`` line (``du -a``, ``find -printf '%s %p'``), else None."""
+    match = SIZED_RE.fullmatch(line)
+    if match is None:
+        return None
+    name = match["name"]
+    # A bare name with a space after a number is more often words (`200 OK done`) than a file.
+    return name if is_path(name) or name == "." or (is_name(name) and " " not in name) else None
+
+
 def classify(line: str) -> str:
-    """One of: blank, tree, mcp, report, long, total, header, path, name, other."""
+    """One of: blank, tree, mcp, report, long, findls, total, header, sized, path, name, other."""
     line = line.rstrip("\r")
     if not line.strip():
         return "blank"
@@ -86,10 +107,14 @@ def classify(line: str) -> str:
         return "report"
     if LONG_RE.fullmatch(line):
         return "long"
+    if FIND_LS_RE.fullmatch(line):
+        return "findls"
     if LONG_TOTAL_RE.fullmatch(line):
         return "total"
     if ls_header(line) is not None:
         return "header"
+    if sized_name(line) is not None:
+        return "sized"
     if is_path(line):
         return "path"
     if is_name(line) or line in (".", ".."):
@@ -106,7 +131,7 @@ def first_line(content: str) -> str:
 
 
 def style(counts: Counter[str], first: str) -> str | None:
-    """Which listing the classified sample is (tree, mcp, long, ls, paths), or None."""
+    """Which listing the classified sample is (tree, mcp, long, findls, sized, ls, paths), or None."""
     lines = sum(counts.values()) - counts["blank"]
     if lines == 0:
         return None
@@ -116,6 +141,10 @@ def style(counts: Counter[str], first: str) -> str | None:
         return "mcp"
     if counts["long"] >= 0.5 * lines:
         return "long"
+    if counts["findls"] >= 0.5 * lines:
+        return "findls"
+    if counts["sized"] >= 0.5 * lines:
+        return "sized"
     if ls_header(first) is not None and counts["name"] + counts["header"] >= 0.5 * lines:
         return "ls"
     if counts["path"] >= 0.5 * lines:
