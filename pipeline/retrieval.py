@@ -17,10 +17,21 @@ from .tokens import count_tokens
 
 # Claude Code refuses tool results over 25,000 tokens by default; stay clear of it.
 DEFAULT_PAGE_TOKENS = 20_000
-_MAX_MATCHES = 50
+_MAX_MATCHES = 100
 _BM25_CORPUS_LIMIT = 50_000
 _KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 _WORD_RE = re.compile(r"[0-9a-z_]+")
+_RAW_WORD_RE = re.compile(r"[0-9A-Za-z_]+")
+_SEPARATOR_RE = re.compile(r"[^0-9a-z]+")
+# Identifier parts: camelCase humps, ALLCAPS runs, digits, lower-case words.
+_PART_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# Near matches scoring under this share of the best match stay off the page.
+_NEAR_MATCH_SHARE = 0.15
+# Question words carry no evidence: "which tests failed and why" asks about tests that failed.
+_STOP_WORDS = frozenset(
+    "a an and are as at be by did do does for from has have how i in is it its of on or show that the this "
+    "to was were what when where which who why with".split()
+)
 
 
 class UnknownKey(LookupError):
@@ -146,36 +157,85 @@ def _words(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower())
 
 
-def _rank(items: list[Item], query: str) -> list[int]:
-    """Indices of the items that match ``query``, best first.
+def search_terms(text: str) -> list[str]:
+    """The terms ``text`` is indexed and searched by: its words, and the parts of identifiers.
 
-    An item containing the whole query verbatim always outranks one that only
-    shares words with it: ids and exact names are what agents ask for; among
-    those, items whose position names the query (a definition) come first. Items
-    with every query word come before items with only some, which count as
-    matches only when no item has them all.
+    ``test_stderr`` gives ``test_stderr``, ``test``, ``stderr``; ``heapLimit`` gives ``heaplimit``,
+    ``heap``, ``limit``; so a query written one way finds an item written the other.
+    A plural ``s`` is dropped from longer words (``tests`` finds ``test``).
+    """
+    return [term for group in _term_groups(text) for term in group]
+
+
+def _term_groups(text: str) -> list[list[str]]:
+    """Per word of ``text``: the word, then its identifier parts when it has more than one."""
+    groups = []
+    for raw in _RAW_WORD_RE.findall(text):
+        parts = _PART_RE.findall(raw.replace("_", " "))
+        group = [_stem(raw.lower())]
+        if len(parts) > 1:
+            group.extend(_stem(part.lower()) for part in parts)
+        groups.append(group)
+    return groups
+
+
+def _holds(terms: set[str], group: list[str]) -> bool:
+    """True when ``terms`` hold a query word: whole, or every one of its identifier parts."""
+    return group[0] in terms or (len(group) > 1 and set(group[1:]) <= terms)
+
+
+def _squash(text: str) -> str:
+    """Lower case without separators: ``model_dump_json``, ``modelDumpJson`` and ``model-dump-json`` agree."""
+    return _SEPARATOR_RE.sub("", text.lower())
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _rank(items: list[Item], query: str) -> list[int]:
+    """Indices of the items that match ``query``, best first (DESIGN.md §3).
+
+    Items holding the exact query come first (ids and names are what agents
+    ask for), then items whose position names it (a definition before its
+    mentions), then items holding every query term, then near matches by
+    BM25: a near match that shares the query's rarer words still makes the
+    page, one that shares only its commonest word does not.
     """
     needle = query.lower()
-    terms = sorted(set(_words(query))) or [needle]
+    groups = [group for group in _term_groups(query) if group[0] not in _STOP_WORDS] or _term_groups(query)
+    terms = sorted({term for group in groups for term in group})
+    if not terms:
+        return [i for i, item in enumerate(items) if needle in item.text.lower()]
+    wanted = set(terms)
+    # One identifier is one needle however it is written (heapLimit, heap_limit).
+    squashed = _squash(query) if len(groups) == 1 else None
     lowered = [item.text.lower() for item in items]
-    exact = [i for i, text in enumerate(lowered) if needle in text]
-    matching = [i for i, text in enumerate(lowered) if all(term in text for term in terms)]
-    if not matching:
-        matching = [i for i, text in enumerate(lowered) if any(term in text for term in terms)]
-    candidates = sorted(set(exact) | set(matching))
+    # A cheap substring pass first: only items that can hold a term are split into terms.
+    maybe = [i for i, text in enumerate(lowered) if needle in text or any(term in text for term in wanted)]
+    # BM25 over the whole corpus gives honest term weights; past a size only over the candidates.
+    corpus_ids = list(range(len(items))) if len(items) <= _BM25_CORPUS_LIMIT else maybe
+    indexed = {i: set(search_terms(items[i].text)) for i in corpus_ids}
+    exact = {i for i in maybe if needle in lowered[i] or (squashed and squashed in _squash(lowered[i]))}
+    candidates = [i for i in maybe if i in exact or wanted.intersection(indexed[i])]
     if len(candidates) <= 1:
         return candidates
-    # BM25 over the whole corpus gives honest term weights; past a size only over the candidates.
-    corpus_ids = list(range(len(items))) if len(items) <= _BM25_CORPUS_LIMIT else candidates
     from rank_bm25 import BM25Okapi  # imported on first query: numpy is slow to import
 
-    bm25 = BM25Okapi([_words(lowered[i]) or [""] for i in corpus_ids])
+    bm25 = BM25Okapi([search_terms(items[i].text) or [""] for i in corpus_ids])
     scores = bm25.get_scores(terms)
     score_of = {item_id: float(score) for item_id, score in zip(corpus_ids, scores, strict=True)}
-    exact_set = set(exact)
-    # An item whose position names the query is its definition or its file: it comes before mere mentions.
     named = {i for i in candidates if needle in items[i].position.lower()}
-    return sorted(candidates, key=lambda i: (i not in exact_set, i not in named, -score_of.get(i, 0.0), i))
+    if squashed:
+        named |= {i for i in candidates if squashed in _squash(items[i].position)}
+    # Every word of the query is there, whole or as all of its parts.
+    complete = {i for i in candidates if all(_holds(indexed[i], group) for group in groups)}
+    best = max(score_of.get(i, 0.0) for i in candidates)
+    floor = best * _NEAR_MATCH_SHARE if best > 0 else 0.0
+    kept = [i for i in candidates if i in exact or i in named or i in complete or score_of.get(i, 0.0) >= floor]
+    return sorted(
+        kept, key=lambda i: (i not in exact, i not in named, i not in complete, -score_of.get(i, 0.0), i)
+    )
 
 
 def _search(key: str, kind: str, items: list[Item], query: str, offset: int, page_tokens: int) -> Retrieval:

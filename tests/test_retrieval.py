@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from headroom_mcp.pipeline.contract import Item
@@ -128,3 +129,57 @@ def test_the_item_whose_position_names_the_query_comes_before_its_mentions():
     store, key = stored("\n".join(item.text for item in items), items)
     found = retrieve(key, store=store, query="helper")
     assert found.blocks[1].startswith("lines 400–460 (def helper): def helper():")
+
+
+FAILING_SUITE = '''
+import pytest
+
+def parse_amount(text):
+    return float(text)
+
+@pytest.mark.parametrize("n", range(60))
+def test_increment(n):
+    assert n + 1 > n
+
+@pytest.mark.parametrize("amount", ["12.5", "7", None, "3.25"])
+def test_parse_amount(amount):
+    assert parse_amount(amount) > 0
+
+def test_parse_amount_rejects_words():
+    with pytest.raises(ValueError):
+        parse_amount("twelve")
+'''
+
+
+def test_a_query_naming_a_test_its_error_and_argument_returns_its_summary_line_not_only_full_matches(tmp_path):
+    import subprocess
+    import sys
+
+    from headroom_mcp.pipeline.compress import compress_content
+
+    (tmp_path / "test_amounts.py").write_text(FAILING_SUITE)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "test_amounts.py"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    log = run.stdout * 3  # three runs of the same suite: big enough to be compressed
+    summary = next(line for line in log.splitlines() if line.startswith("FAILED test_amounts.py::test_parse_amount"))
+    assert "TypeError" in summary
+    store = MemoryStore()
+    result = compress_content(log, store=store)
+    found = retrieve(result.hash, store=store, query="test_parse_amount TypeError amount=None")
+    page = "\n".join(found.blocks)
+    assert summary in page
+    assert found.matches > 1
+
+
+def test_an_identifier_written_in_camel_case_finds_its_snake_case_definition():
+    import pydantic
+    from headroom_mcp.pipeline.compress import compress_content
+    from headroom_mcp.pipeline.contract import Hints
+
+    source = (Path(pydantic.__file__).parent / "main.py").read_text()
+    store = MemoryStore()
+    result = compress_content(source, store=store, hints=Hints(path="pydantic/main.py"))
+    found = retrieve(result.hash, store=store, query="modelDumpJson")
+    assert "def model_dump_json(" in found.blocks[1]
