@@ -674,13 +674,19 @@ def test_a_file_of_signatures_only_is_not_compressed():
 
 def test_outline_is_deterministic_and_a_tight_budget_keeps_top_level_signatures():
     source = java_source()
-    first, _ = compressed(source, "Billing.java", max_tokens=200)
-    second, _ = compressed(source, "Billing.java", max_tokens=200)
+    first, _ = compressed(source, "Billing.java", max_tokens=450)
+    second, _ = compressed(source, "Billing.java", max_tokens=450)
     assert first.text == second.text
+    assert count_tokens(first.text) <= 450
     for name in ENTITIES:
         assert f"    public static class {name}Service {{" in first.text
     # Nested members were dropped for the budget and the note says how many and which.
     assert re.search(r"// \[\d+ members elided, lines \d+–\d+: record, totalWithTax", first.text)
+    # Under a cap even the barest outline exceeds, the class lines still stay, and the cap holds.
+    tight, _ = compressed(source, "Billing.java", max_tokens=200)
+    assert count_tokens(tight.text) <= 200
+    for name in ENTITIES:
+        assert f"    public static class {name}Service {{" in tight.text
 
 
 # -- detection ------------------------------------------------------------------------------------

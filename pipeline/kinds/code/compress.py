@@ -18,7 +18,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ...contract import Compressed, Context, Item
+from ...markers import marker
 from . import languages
+from .cmacros import blank_annotations
 from .lines import outline_lines
 from .outline import Definition, Options, Outline, walk
 from .query import keep_whole, query_names
@@ -36,6 +38,10 @@ _MAX_ERROR_ROWS = 10
 _MAX_KEPT_SHARE = 0.85
 # Without a caller's max_tokens, an outline up to this share of the file keeps its docstring lines.
 _DEFAULT_SHARE = 0.5
+# The pipeline's own ceiling on any output (clients refuse tool results over 25,000 tokens).
+_MAX_DEFAULT_TOKENS = 20_000
+# An outline that elides less than this share of the rows is of a file of declarations.
+_DECLARATIVE_ELIDED_SHARE = 0.1
 # Module-level code between definitions becomes items of about this many rows.
 _CHUNK_ROWS = 40
 _CPLUSPLUS_GUARD = re.compile(
@@ -48,6 +54,14 @@ _LEVELS = (
     Options(docs=False, other_rows=3, type_rows=12, tiny_rows=1),
     Options(docs=False, other_rows=3, type_rows=12, tiny_rows=1, drop_private=True),
     Options(docs=False, other_rows=3, type_rows=12, tiny_rows=1, drop_private=True, drop_depth=2),
+)
+# Beyond them, for declaration files and callers' caps: each declaration's first line, one of each
+# overload, then members named in a note; top-level signatures still stay.
+_SHED = replace(_LEVELS[-1], first_lines=True)
+_DECLARATION_LEVELS = (
+    _SHED,
+    replace(_SHED, drop_overloads=True),
+    replace(_SHED, drop_overloads=True, drop_members=True, note_names=40),
 )
 
 
@@ -77,17 +91,25 @@ class CodeCompressor:
         found = walk(root, source, syntax, _LEVELS[0])
         keep = keep_whole(found.definitions, names, source, syntax)
         total = ctx.count_tokens(content)
+        # A file of declarations (a `.d.ts`, a header) has no bodies to elide: it needs the shedding levels.
+        declarative = found.elided_rows < source.rows * _DECLARATIVE_ELIDED_SHARE
         tried: list[tuple[Options, Outline, str, int]] = []
-        for level in _levels(found.definitions):
+        for level in _levels(found.definitions, declarative or ctx.budget_is_cap):
             outline = walk(root, source, syntax, replace(level, keep=keep)) if level is not _LEVELS[0] or keep else found
             text = apply(source, outline.edits)
-            tried.append((level, outline, text, ctx.count_tokens(text)))
+            summary = _summary(source.rows, language, found, outline, level)
+            tried.append((level, outline, text, ctx.count_tokens(text) + _marker_tokens(ctx, summary)))
             if tried[-1][3] <= ctx.budget_tokens:
                 break
         level, outline, text, tokens = tried[-1]
-        if tokens > ctx.budget_tokens and not ctx.budget_is_cap:
+        if tokens > ctx.budget_tokens and ctx.budget_is_cap:
+            # Even the barest outline is over the caller's cap: the declarations that fit, line by line.
+            items = _items(found.definitions, source, _statement_starts(root))
+            return _line_outline(content, language, names, ctx, items)
+        if tokens > ctx.budget_tokens:
             # The default budget is a target: the richest outline that still halves the file beats a bare one.
-            level, outline, text, tokens = next((t for t in tried if t[3] <= total * _DEFAULT_SHARE), tried[-1])
+            ceiling = min(total * _DEFAULT_SHARE, _MAX_DEFAULT_TOKENS)
+            level, outline, text, tokens = next((t for t in tried if t[3] <= ceiling), tried[-1])
         if tokens > total * _MAX_KEPT_SHARE:
             return None
         return Compressed(
@@ -98,14 +120,29 @@ class CodeCompressor:
         )
 
 
-def _levels(definitions: list[Definition]) -> list[Options]:
-    """The budget levels that change something for these definitions (no private members: no level for them)."""
+def _levels(definitions: list[Definition], shed: bool) -> list[Options]:
+    """The budget levels that change something for these definitions (no private members: no level for them).
+
+    ``shed`` adds the declaration levels, for files without bodies to elide and for callers' caps.
+    """
     levels = list(_LEVELS[:2])
     if any(d.private and d.depth >= 1 for d in definitions):
         levels.append(_LEVELS[2])
     if any(d.depth >= 2 for d in definitions):
         levels.append(_LEVELS[3])
+    if shed:
+        levels.append(_DECLARATION_LEVELS[0])
+        names = [(d.depth, d.name) for d in definitions if d.kind in ("function", "method")]
+        if len(set(names)) < len(names):
+            levels.append(_DECLARATION_LEVELS[1])
+        if any(d.depth >= 1 for d in definitions):
+            levels.append(_DECLARATION_LEVELS[2])
     return levels
+
+
+def _marker_tokens(ctx: Context, summary: str) -> int:
+    """What the closing marker the pipeline appends (with this summary) costs."""
+    return ctx.count_tokens("\n" + marker(summary, ctx.key, ctx.query))
 
 
 def _parse(source: Source, language: str):
@@ -117,7 +154,13 @@ def _parse(source: Source, language: str):
         # `extern "C" {` and its `}` sit in separate `#ifdef __cplusplus` blocks, which the C grammar
         # cannot pair up: blank them (same length, so every offset stays) and the rest parses.
         data = _CPLUSPLUS_GUARD.sub(lambda m: m.group(1) + b" " * len(m.group(2)), data)
-    return parser.parse(data)
+    tree = parser.parse(data)
+    if language == "c" and tree.root_node.has_error:
+        # A header annotated through macros (`__THROW`, `__BEGIN_DECLS`): read again without them.
+        blanked = parser.parse(blank_annotations(data))
+        if _error_rows(blanked.root_node) < _error_rows(tree.root_node):
+            return blanked
+    return tree
 
 
 def _error_rows(root: Node) -> int:
@@ -195,13 +238,23 @@ def _summary(rows: int, language: str, found: Outline, outline: Outline, level: 
     return summary
 
 
-def _line_outline(content: str, language: str | None, names: set[str], ctx: Context) -> Compressed | None:
+def _line_outline(
+    content: str, language: str | None, names: set[str], ctx: Context, items: list[Item] | None = None
+) -> Compressed | None:
+    """The line outline; ``items`` replace its own when the file parsed (an outline over a caller's cap)."""
     lines = content.split("\n")
-    result = outline_lines(lines, names, python=language == "python")
+    what = f"{language} (does not parse cleanly)" if language and items is None else (language or "source")
+    most = f"{len(lines):,}"
+    widest = f"{most} lines of {what} → line outline: {most} lines kept; {most} folded ({most} definitions kept whole)"
+    room = max(1, ctx.budget_tokens - _marker_tokens(ctx, widest)) if ctx.budget_is_cap else None
+    result = outline_lines(lines, names, python=language == "python", room=room, count_tokens=ctx.count_tokens)
     if result is None or ctx.count_tokens(result.text) > ctx.count_tokens(content) * _MAX_KEPT_SHARE:
         return None
-    what = f"{language} (does not parse cleanly)" if language else "source"
+    if room is not None and ctx.count_tokens(result.text) > room:
+        return None
     summary = f"{len(lines):,} lines of {what} → line outline: {result.kept:,} lines kept; {result.folded:,} folded"
     if result.whole:
         summary += f" ({result.whole} definitions kept whole for the query)"
-    return Compressed(text=result.text, summary=summary, transform="code:lines", items=result.items)
+    return Compressed(
+        text=result.text, summary=summary, transform="code:lines", items=items if items is not None else result.items
+    )

@@ -31,6 +31,9 @@ _STRINGS = frozenset({"string", "template_string", "raw_string_literal", "string
 _HEADER_END = re.compile(r":\s*(?:#.*)?$")
 # Parts shorter than this are never cut: the note would cost as much as the lines.
 _MIN_CUT_ROWS = 3
+# Declarations that list names (Go's `const (...)`) and bodies that do (enums): every name stays.
+_NAME_HOLDERS = frozenset({"const_declaration"})
+_NAME_LISTS = frozenset({"enumerator_list", "enum_body", "enum_variant_list"})
 # Deeper than this the search for parts to cut gives up (machine-made nesting, not code to outline).
 _MAX_DEPTH = 200
 # A callback body this long that holds definitions is walked like a module (test suites, IIFEs).
@@ -45,7 +48,11 @@ class Options:
     ``type_rows``, bodies up to ``tiny_rows``) stay whole. ``keep`` holds the
     start bytes of definitions kept whole (the query's). Members at
     ``drop_depth`` or deeper, and private members when ``drop_private``, are
-    replaced by a counted note.
+    replaced by a counted note naming up to ``note_names`` of them; so are
+    the later overloads of a name when ``drop_overloads``, and the methods of
+classes and interfaces when ``drop_members``. ``first_lines``
+    cuts every multi-line declaration to its first line (a header's
+    prototypes, a ``.d.ts`` file's members).
     """
 
     docs: bool = True
@@ -55,6 +62,10 @@ class Options:
     drop_private: bool = False
     drop_depth: int | None = None
     keep: frozenset[int] = frozenset()
+    first_lines: bool = False
+    drop_overloads: bool = False
+    drop_members: bool = False
+    note_names: int = 8
 
 
 @dataclass(slots=True)
@@ -140,7 +151,17 @@ class Cutter:
     # -- long statements ---------------------------------------------------------
 
     def shorten(self, node: Node, limit: int, depth: int, parent: object) -> None:
-        """Keep a statement whole when short (but not the bodies of functions in it); else cut its biggest parts."""
+        """Keep a statement whole when short (but not the bodies of functions in it); else cut its biggest parts.
+
+        A list of constants (Go's ``const (...)``, an enum) keeps every name, whatever its length.
+        """
+        names = self._name_list(node)
+        if names is not None:
+            self._keep_names(names)
+            return
+        if self.options.first_lines and rows(node) > 1 and not self._closure_bodies(node):
+            self.first_line(node)
+            return
         if rows(node) > limit:
             if node.type == "ERROR" or not self._cut_targets(node, depth, parent):
                 self._cut_rows(node)
@@ -150,13 +171,40 @@ class Cutter:
 
     def shorten_type(self, node: Node, definition: Node, depth: int, parent: object) -> None:
         """A type definition longer than the options allow loses its body (or its biggest part)."""
+        body = definition.child_by_field_name("body")
+        if body is not None and body.type in _NAME_LISTS:
+            self._keep_names(body)
+            return
         if rows(node) <= self.options.type_rows:
             return
-        body = definition.child_by_field_name("body")
         if body is not None and self._cuttable(body):
             self._cut_bracket(body)
         else:
             self.shorten(node, self.options.type_rows, depth, parent)
+
+    def first_line(self, node: Node) -> None:
+        """Cut a multi-line declaration to its first line, ``…`` saying that more follows."""
+        source = self.source
+        first, last = node.start_point.row, last_row(node)
+        self.cuts.edits.append(Edit(source.row_end(first), node.end_byte, " …"))
+        self.cuts.hidden_rows += last - first
+
+    def _name_list(self, node: Node) -> Node | None:
+        """The node listing the names a constant declaration defines (``const (...)``, an enum's body), if any."""
+        if node.type in _NAME_HOLDERS:
+            return node
+        for child in node.named_children:
+            if child.type in _NAME_LISTS:
+                return child
+            if child.type in ("enum_specifier", "enum_declaration"):
+                return child.child_by_field_name("body")
+        return None
+
+    def _keep_names(self, names: Node) -> None:
+        """Every name of a constant list stays: only entries longer than a few rows lose their value's middle."""
+        for entry in names.named_children:
+            if entry.type not in self.syntax.comments and rows(entry) > _MIN_CUT_ROWS:
+                self.shorten(entry, 1, 0, None)
 
     def _closure_bodies(self, node: Node) -> list[Node]:
         """Bodies of anonymous functions inside ``node`` worth a note (``make(() => {...})``), outermost only."""

@@ -11,6 +11,7 @@ middle of a function still gives a readable outline, never half a construct.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ...contract import Item
@@ -26,6 +27,15 @@ _DEFINITION = re.compile(
     r"|^\s*(?:public|private|protected|internal)\s+\S.*[({=;]"
     r"|^\s*(?:import|from|package|use|using)\s|^\s*@\w"
 )
+# A C-style signature or prototype at the margin: `static int f(`, `struct x *make_x (`.
+_SIGNATURE = re.compile(r"^(?!(?:return|else|case|goto|if|while|for|switch)\b)(?:[\w*&<>:,\[\]]+\s+)+[*&]*\w+\s*\(")
+# Module-level constants: `MAX_SIZE = 10`, `const x =`, `static FOO:`, Go's `const (`.
+_CONSTANT = re.compile(r"^(?:[A-Z][A-Z0-9_]*\s*(?::[^=]*)?=|(?:export\s+)?(?:pub(?:\([\w:]+\))?\s+)?(?:const|static|var)\b)")
+# A line-number gutter (`cat -n`, `nl`, `  12→`): read past it, never written without it.
+_GUTTER = re.compile(r"^\s*\d+(?:\t|→| \| |\| |: | {2})")
+_GUTTER_SHARE = 0.9
+# Kept groups by priority: a query's blocks, declarations, members' declarations, other top-level lines.
+_WHOLE, _DECLARATION, _MEMBER, _OTHER = range(4)
 _DIRECTIVE = re.compile(r"^\s*#\s*(?:include|define|if|ifdef|ifndef|elif|else|endif|pragma|undef)\b")
 _WORD = re.compile(r"[A-Za-z_$]")
 # Blocks that wrap a whole file without nesting it: `extern "C" {`, `namespace app {`.
@@ -33,6 +43,9 @@ _WRAPPER_OPEN = re.compile(
     r'^\s*(?:extern\s+"C"|(?:export\s+)?namespace\b[^;{]*|declare\s+(?:module|global)\b[^;{]*)\s*\{\s*$'
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+_IMPORT = re.compile(r"^\s*(?:import|from|package|use|using)\s")
+_ATTRIBUTE = re.compile(r"^\s*(?:#\[|@\w)")
+_CHUNK_ROWS = 40
 _MAX_INDENT = 8
 _MAX_SIGNATURE_ROWS = 12
 _MAX_RAW_GAP = 1  # a gap this short stays as it is: a note would cost as much
@@ -53,6 +66,38 @@ class LineOutline:
 class _Line:
     depth: int  # bracket depth before the line
     comment: bool  # nothing but comment or the inside of a multi-line string
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    start: int
+    end: int
+    priority: int
+
+
+def _view(lines: list[str]) -> list[str]:
+    """The lines as the scan reads them: without a line-number gutter, and dedented to their common margin.
+
+    Code quoted from an indented block, or read through ``cat -n``, still has its declarations found;
+    the outline writes the original lines.
+    """
+    filled = [line for line in lines if line.strip()]
+    if filled and sum(1 for line in filled if _GUTTER.match(line)) >= len(filled) * _GUTTER_SHARE:
+        lines = [_GUTTER.sub("", line, count=1) for line in lines]
+        filled = [line for line in lines if line.strip()]
+    margin = min((_indent(line) for line in filled), default=0)
+    if margin == 0:
+        return lines
+    return [_dedent(line, margin) for line in lines]
+
+
+def _dedent(line: str, margin: int) -> str:
+    cut = 0
+    width = 0
+    while cut < len(line) and line[cut] in " \t" and width < margin:
+        width += 4 if line[cut] == "\t" else 1
+        cut += 1
+    return line[cut:]
 
 
 def _indent(line: str) -> int:
@@ -117,43 +162,85 @@ def _scan(lines: list[str], python: bool) -> list[_Line]:
     return scanned
 
 
-def outline_lines(lines: list[str], names: set[str], python: bool = False) -> LineOutline | None:
-    """Keep top-level and definition-like lines (and whole blocks whose definition names one of ``names``)."""
-    scanned = _scan(lines, python)
-    keep = [False] * len(lines)
-    whole = 0
+def outline_lines(
+    lines: list[str],
+    names: set[str],
+    python: bool = False,
+    room: int | None = None,
+    count_tokens: Callable[[str], int] | None = None,
+) -> LineOutline | None:
+    """Keep top-level and definition-like lines (and whole blocks whose definition names one of ``names``).
+
+    With ``room`` (and ``count_tokens``) the outline fits in that many tokens: other top-level lines go
+    first, then nested definitions, then the declarations furthest down. Whatever the input, the
+    outline keeps lines: the declaring ones when there are any, else the head.
+    """
+    view = _view(lines)
+    scanned = _scan(view, python)
+    groups = _groups(lines, view, scanned, names)
+    if not groups:
+        first = next((row for row, line in enumerate(view) if line.strip()), None)
+        groups = [] if first is None else [_Group(first, first, _OTHER)]
+    ranked = sorted(range(len(groups)), key=lambda index: (groups[index].priority, index))
+    chosen = len(ranked)
+    while True:
+        keep = [False] * len(lines)
+        for index in ranked[:chosen]:
+            for row in range(groups[index].start, groups[index].end + 1):
+                keep[row] = True
+        text, folded = _fold(lines, keep)
+        fits = room is None or count_tokens is None or count_tokens(text) <= room
+        if fits or chosen <= 1:
+            break
+        chosen = _fewer(groups, ranked, chosen, count_tokens(text) - room if count_tokens else 0)
+    if folded == 0:
+        return None
+    whole = sum(1 for index in ranked[:chosen] if groups[index].priority == _WHOLE)
+    return LineOutline(text, sum(keep), folded, _items(lines, view, scanned, python), whole)
+
+
+def _fewer(groups: list[_Group], ranked: list[int], chosen: int, excess: int) -> int:
+    """How many of the ranked groups to keep next: drop enough from the end to shed about ``excess`` tokens."""
+    shed = 0
+    while chosen > 1 and shed < max(excess, 1):
+        chosen -= 1
+        group = groups[ranked[chosen]]
+        shed += 4 * (group.end - group.start + 1)  # a kept row costs a few tokens; the loop re-measures
+    return chosen
+
+
+def _groups(lines: list[str], view: list[str], scanned: list[_Line], names: set[str]) -> list[_Group]:
+    """The runs of rows an outline keeps, each with its priority."""
+    groups: list[_Group] = []
     row = 0
-    while row < len(lines):
-        line, info = lines[row], scanned[row]
+    while row < len(view):
+        line, info = view[row], scanned[row]
         definition = _is_definition(line, info)
         top = info.depth == 0 and not info.comment and _indent(line) == 0 and bool(_WORD.search(line))
         if not (definition or top):
             row += 1
             continue
-        keep[row] = True
         end = row
         opened = sum(line.count(c) for c in "([") - sum(line.count(c) for c in ")]")
-        while opened > 0 and end + 1 < len(lines) and end - row < _MAX_SIGNATURE_ROWS:
+        while opened > 0 and end + 1 < len(view) and end - row < _MAX_SIGNATURE_ROWS:
             end += 1
-            keep[end] = True
-            opened += sum(lines[end].count(c) for c in "([") - sum(lines[end].count(c) for c in ")]")
+            opened += sum(view[end].count(c) for c in "([") - sum(view[end].count(c) for c in ")]")
+        priority = (_DECLARATION if info.depth == 0 else _MEMBER) if definition else _OTHER
         if names and definition and set(_IDENTIFIER.findall(line)) & names:
-            block_end = _block_end(lines, row)
-            for inside in range(row, block_end + 1):
-                keep[inside] = True
-            whole += 1
-            end = max(end, block_end)
+            end = max(end, _block_end(view, row))
+            priority = _WHOLE
+        groups.append(_Group(row, end, priority))
         row = end + 1
-    text, folded = _fold(lines, keep)
-    if folded == 0:
-        return None
-    return LineOutline(text, sum(keep), folded, _chunks(lines, scanned), whole)
+    return groups
 
 
 def _is_definition(line: str, info: _Line) -> bool:
     if info.comment or info.depth > 1 or _indent(line) > _MAX_INDENT:
         return False
-    return bool(_DEFINITION.match(line)) or (info.depth == 0 and bool(_DIRECTIVE.match(line)))
+    if _DEFINITION.match(line):
+        return True
+    margin = info.depth == 0 and _indent(line) == 0
+    return margin and bool(_DIRECTIVE.match(line) or _SIGNATURE.match(line) or _CONSTANT.match(line))
 
 
 def _fold(lines: list[str], keep: list[bool]) -> tuple[str, int]:
@@ -197,22 +284,45 @@ def _block_end(lines: list[str], row: int) -> int:
     return end
 
 
-def _chunks(lines: list[str], scanned: list[_Line]) -> list[Item]:
-    """One item per top-level definition and what follows it, so a query finds it with its line numbers."""
-    starts = [
-        row
-        for row, line in enumerate(lines)
-        if scanned[row].depth == 0 and _indent(line) == 0 and _is_definition(line, scanned[row])
-    ]
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
+def _items(lines: list[str], view: list[str], scanned: list[_Line], python: bool) -> list[Item]:
+    """Every definition's block (an impl, a method, a struct) as its own item, and the top-level code between.
+
+    An item starts at the comments and attributes right above its definition, so a query finds it
+    whole, with its line numbers.
+    """
     items: list[Item] = []
-    for index, start in enumerate(starts):
-        end = (starts[index + 1] if index + 1 < len(starts) else len(lines)) - 1
-        while end > start and not lines[end].strip():
+    covered = [False] * len(lines)
+    for row, line in enumerate(view):
+        info = scanned[row]
+        if not _is_definition(line, info) or _IMPORT.match(line) or _DIRECTIVE.match(line):
+            continue
+        end = _block_end(view, row) if python else _brace_end(scanned, row)
+        start = row
+        while start > 0 and (scanned[start - 1].comment or _ATTRIBUTE.match(view[start - 1])):
+            start -= 1
+        items.append(Item(f"{span(start, end)} ({line.strip()[:60]})", "\n".join(lines[start : end + 1])))
+        if info.depth == 0:
+            for inside in range(start, end + 1):
+                covered[inside] = True
+    row = 0
+    while row < len(lines):
+        if covered[row] or not lines[row].strip():
+            row += 1
+            continue
+        end = row
+        while end + 1 < len(lines) and not covered[end + 1] and end + 1 - row < _CHUNK_ROWS:
+            end += 1
+        while not lines[end].strip():
             end -= 1
-        text = "\n".join(lines[start : end + 1])
-        if text.strip():
-            title = lines[start].strip()[:60]
-            items.append(Item(f"{span(start, end)} ({title})", text))
+        items.append(Item(f"{span(row, end)} (module)", "\n".join(lines[row : end + 1])))
+        row = end + 1
     return items
+
+
+def _brace_end(scanned: list[_Line], row: int) -> int:
+    """The last row of the block a definition opens: the rows deeper than it, and the one that closes them."""
+    depth = scanned[row].depth
+    end = row
+    while end + 1 < len(scanned) and scanned[end + 1].depth > depth:
+        end += 1
+    return end

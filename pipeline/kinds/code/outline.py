@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 __all__ = ["Definition", "Options", "Outline", "walk"]
-_MAX_NAMES_IN_NOTE = 8
 
 
 @dataclass(slots=True)
@@ -85,6 +84,7 @@ class _Walker:
         comments, attributes = self.syntax.comments, self.syntax.attributes
         prefix: list[Node] = []
         dropped: list[Definition] = []
+        seen: set[str] = set()
         previous_row = -1
         for node in members:
             if node.type in comments and node.start_point.row == previous_row:
@@ -99,14 +99,20 @@ class _Walker:
                 self.cutter.comments(prefix)
                 self.cutter.docstring(node)
             else:
-                self._member(node, prefix, depth, parent, dropped)
+                self._member(node, prefix, depth, parent, dropped, seen)
             prefix = []
             previous_row = last_row(node)
         self.cutter.comments(prefix)
         self._drop(dropped)
 
     def _member(
-        self, node: Node, prefix: list[Node], depth: int, parent: Definition | None, dropped: list[Definition]
+        self,
+        node: Node,
+        prefix: list[Node],
+        depth: int,
+        parent: Definition | None,
+        dropped: list[Definition],
+        seen: set[str],
     ) -> None:
         member = self.reader.classify(node)
         cutter, options = self.cutter, self.options
@@ -122,8 +128,14 @@ class _Walker:
             return
         definition = self._definition(node, member, prefix, depth, parent)
         self.outline.definitions.append(definition)
+        overload = definition.kind in ("function", "method") and definition.name in seen
+        seen.add(definition.name)
+        if overload and options.drop_overloads and definition.key not in options.keep:
+            dropped.append(definition)
+            return
         if depth >= 1 and (
             (options.drop_private and definition.private)
+            or (options.drop_members and definition.kind in ("function", "method"))
             or (options.drop_depth is not None and depth >= options.drop_depth)
         ):
             dropped.append(definition)
@@ -169,8 +181,9 @@ class _Walker:
         if not dropped:
             return
         first, last = dropped[0].start_row, dropped[-1].end_row
-        names = [definition.name for definition in dropped]
-        shown = ", ".join(names[:_MAX_NAMES_IN_NOTE]) + (", …" if len(names) > _MAX_NAMES_IN_NOTE else "")
+        names = list(dict.fromkeys(definition.name for definition in dropped))
+        limit = self.options.note_names
+        shown = ", ".join(names[:limit]) + (", …" if len(names) > limit else "")
         private = "private " if all(definition.private for definition in dropped) else ""
         what = f"{len(dropped)} {private}member{'s' if len(dropped) > 1 else ''}"
         # In Python the note is a statement, so a class whose members all went still has a body.

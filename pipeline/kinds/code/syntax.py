@@ -78,7 +78,8 @@ JAVASCRIPT = Syntax(
 
 TYPESCRIPT = Syntax(
     name="typescript",
-    functions=JAVASCRIPT.functions,
+    # Declarations without bodies (`.d.ts`, interfaces, overloads) are members too: named, droppable, retrievable.
+    functions=JAVASCRIPT.functions | {"method_signature", "abstract_method_signature", "function_signature"},
     containers=JAVASCRIPT.containers,
     transparent=JAVASCRIPT.transparent,
     types=JAVASCRIPT.types,

@@ -1,0 +1,31 @@
+"""C headers written through macros the C grammar cannot read, blanked before parsing.
+
+System headers hang annotations off every declaration (``__THROW``,
+``__wur``, ``__nonnull ((1))``, ``G_GNUC_CONST``) and open and close their
+``extern "C"`` with a bare macro line (``__BEGIN_DECLS``). tree-sitter sees
+an unknown identifier where only ``;`` may stand, and a 900-line header
+becomes one parse error. Blanking them with spaces keeps every byte offset
+and row, so the outline still cuts the original text, annotations included.
+"""
+
+from __future__ import annotations
+
+import re
+
+# One annotation: a reserved (`__x`) or all-caps name, with an optional (possibly doubly) parenthesised argument.
+_ANNOTATION = rb"(?:__\w+|[A-Z][A-Z0-9_]{2,})(?:\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?"
+# Annotations after a declarator's closing parenthesis, up to its `;` or body.
+_TRAILING = re.compile(rb"(?<=\))((?:\s*" + _ANNOTATION + rb")+)(?=\s*[;{,=])")
+# A line that is only a bare macro: `__BEGIN_DECLS`, `G_END_DECLS`.
+_BARE = re.compile(rb"^[ \t]*(?:__\w+|[A-Z][A-Z0-9_]{2,})[ \t]*$", re.MULTILINE)
+_NOT_NEWLINE = re.compile(rb"[^\n]")
+
+
+def _blank(match: re.Match[bytes]) -> bytes:
+    return _NOT_NEWLINE.sub(b" ", match.group(0))
+
+
+def blank_annotations(data: bytes) -> bytes:
+    """``data`` with declaration annotations and bare macro lines replaced by spaces (same length, same rows)."""
+    data = _TRAILING.sub(_blank, data)
+    return _BARE.sub(_blank, data)
