@@ -25,7 +25,7 @@ from headroom_mcp.pipeline.kinds.listing.detect import ListingDetector
 from headroom_mcp.pipeline.kinds.search.compress import SearchCompressor
 from headroom_mcp.pipeline.kinds.search.detect import SearchDetector
 from headroom_mcp.pipeline.retrieval import retrieve
-from headroom_mcp.pipeline.router import Route, Router
+from headroom_mcp.pipeline.router import DEFAULT, Route, Router
 from headroom_mcp.pipeline.store import MemoryStore
 from headroom_mcp.pipeline.tokens import count_tokens
 
@@ -258,3 +258,176 @@ def test_detectors_tell_listings_from_everything_else(found, ls_r):
     for name, text in no.items():
         assert not listing.matches(text, Hints()), name
     assert listing.matches(run("grep", "-rl", "import", "--include=*.py", "pydantic/v1"), Hints())
+
+
+# Sizes (issue 10): listings that give sizes keep them, name the largest files and total each directory.
+
+DATA = ROOT / "tests" / "data" / "listing"
+UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def in_bytes(text: str) -> float:
+    """``1.9M``, ``4.0K``, ``512``, ``1.23 KB`` in bytes (as ls -h, du -h and the MCP server mean them)."""
+    match = re.fullmatch(r"([\d.]+) ?([KMG]?)B?", text.strip())
+    assert match, text
+    return float(match[1]) * UNITS[match[2]]
+
+
+@pytest.fixture(scope="module")
+def sized(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    """Real files of known sizes under ``tree/``: three directories and one much bigger file."""
+    base = tmp_path_factory.mktemp("sized")
+    sizes: dict[str, int] = {}
+    for folder, count in (("src/app", 40), ("docs", 30), ("data", 25)):
+        (base / "tree" / folder).mkdir(parents=True)
+        for i in range(count):
+            sizes[f"tree/{folder}/file_{i:02d}.txt"] = (i * 7919) % 50_000 + 10
+    sizes["tree/data/big.bin"] = 3_000_000
+    for path, size in sizes.items():
+        (base / path).write_bytes(b"x" * size)
+    return base, sizes
+
+
+def largest_lines(output: str) -> list[str]:
+    """The lines under the output's ``N largest files:`` heading."""
+    lines = output.splitlines()
+    at = next(i for i, line in enumerate(lines) if re.fullmatch(r"\d+ largest files?:", line))
+    return lines[at + 1 : at + 1 + int(lines[at].split()[0])]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("ls", "-laR", "tree"), ("ls", "-lR", "tree"), ("find", "tree", "-printf", "%s %p\n"), ("find", "tree", "-ls")],
+)
+def test_byte_sizes_name_the_largest_files_and_total_each_directory(sized, command):
+    base, sizes = sized
+    text = run(*command, cwd=base)
+    result = compress(text)
+    assert result.kind == "listing" and result.transforms == ["listing:dirs"]
+    lines = result.text.splitlines()
+    assert lines[0] == f"{len(sizes)} files in 5 directories, {sum(sizes.values()):,} bytes " + (
+        "(counts and sizes include subdirectories)"
+    )
+    top = largest_lines(result.text)
+    assert top[0] == "3000000  tree/data/big.bin"
+    assert [int(line.split()[0]) for line in top] == sorted(sizes.values(), reverse=True)[: len(top)]
+    assert len(top) >= 10
+    for folder in ("src/app", "docs", "data"):
+        inside = [size for path, size in sizes.items() if path.startswith(f"tree/{folder}/")]
+        assert f"tree/{folder}/ ({len(inside)} files, {sum(inside):,} bytes: " in result.text
+
+
+def test_human_sizes_are_said_the_way_ls_and_du_say_them(sized):
+    base, sizes = sized
+    for command in (("ls", "-lhR", "tree"), ("du", "-ah", "tree")):
+        result = compress(run(*command, cwd=base))
+        assert result.kind == "listing", command
+        as_listed = run(*command[:-1], "tree/data/big.bin", cwd=base).split()[-5 if command[0] == "ls" else 0]
+        assert largest_lines(result.text)[0] == f"{as_listed}  tree/data/big.bin", command
+    # du's own directory totals are the ones shown.
+    for folder in ("src/app", "docs", "data"):
+        total = run("du", "-sh", f"tree/{folder}", cwd=base).split()[0]
+        assert f"tree/{folder}/ ({sum(p.startswith(f'tree/{folder}/') for p in sizes)} files, {total}: " in result.text
+
+
+def test_du_block_counts_keep_du_numbers_and_totals(sized):
+    base, sizes = sized
+    result = compress(run("du", "-a", "tree", cwd=base))
+    blocks = run("du", "tree/data/big.bin", cwd=base).split()[0]
+    assert largest_lines(result.text)[0] == f"{blocks}  tree/data/big.bin"
+    docs = int(run("du", "-s", "tree/docs", cwd=base).split()[0])
+    assert f"tree/docs/ (30 files, {docs:,}K: " in result.text
+
+
+def test_a_query_named_file_keeps_its_size_and_its_retrieved_line(sized):
+    base, sizes = sized
+    store = MemoryStore()
+    text = run("find", "tree", "-printf", "%s %p\n", cwd=base)
+    result = compress(text, query="file_07", store=store)
+    lines = result.text.splitlines()
+    named = sorted(path for path in sizes if "file_07" in path)
+    assert f'{len(named)} paths match "file_07":' in lines
+    for path in named:
+        assert f"{sizes[path]}  {path}" in lines
+    # The best retrieved items are find's own lines, size first.
+    page = retrieve(result.hash, store=store, query="file_07")
+    best = page.blocks[1 : 1 + len(named)]
+    assert {block.split(": ", 1)[1] for block in best} == {f"{sizes[p]} {p}" for p in named}
+
+
+def ls_lr_files(text: str) -> dict[str, int]:
+    """Full path → size of each regular file in ``ls -lR`` output."""
+    files, current = {}, ""
+    for line in text.splitlines():
+        if line.endswith(":") and not line.startswith(("-", "d", "l")):
+            current = line[:-1]
+        elif line.startswith("-"):
+            fields = line.split(None, 8)
+            files[f"{current}/{fields[8]}"] = int(fields[4])
+    return files
+
+
+def test_recorded_ls_lar_answers_which_file_is_largest_and_how_big_one_is():
+    text = (DATA / "ls_laR_usr_lib_python3.txt").read_text()
+    files = ls_lr_files(text)
+    biggest = max(files, key=files.get)
+    store = MemoryStore()
+    result = compress(text, query="cacert.pem", store=store)
+    assert result.transforms == ["listing:dirs"]
+    assert result.tokens_after <= 0.15 * result.tokens_before, (result.tokens_before, result.tokens_after)
+    assert largest_lines(result.text)[0] == f"{files[biggest]}  {biggest}"
+    for path in (p for p in files if p.endswith("/cacert.pem")):
+        assert f"{files[path]}  {path}" in result.text.splitlines()
+    assert f"python3/dist-packages/ ({len(files):,} files, {sum(files.values()):,} bytes: " in result.text
+    # The retrievable item is ls's own line, size included.
+    page = retrieve(result.hash, store=store, query="cacert.pem")
+    assert any(re.fullmatch(r"line \d+ \(\S+/cacert\.pem\): -\S+ .* \d+ .* cacert\.pem", b) for b in page.blocks[1:])
+
+
+@pytest.mark.parametrize("cap", [300, 600, 1500, 4000])
+def test_a_cap_is_never_exceeded_and_the_largest_file_stays_named(cap):
+    text = (DATA / "ls_laR_usr_lib_python3.txt").read_text()
+    files = ls_lr_files(text)
+    biggest = max(files, key=files.get)
+    result = compress(text, query="config", max_tokens=cap)
+    assert result.tokens_after <= cap and result.transforms == ["listing:dirs"]
+    assert f"{files[biggest]}  {biggest}" in result.text.splitlines()
+
+
+def test_recorded_du_ah_names_the_largest_file_as_du_wrote_it():
+    text = (DATA / "du_ah_usr_share_perl.txt").read_text()
+    pairs = [line.split("\t", 1) for line in text.splitlines()]
+    paths = {path for _, path in pairs}
+    dirs = {path.rsplit("/", 1)[0] for path in paths}
+    files = [(size, path) for size, path in pairs if path not in dirs]
+    size, path = max(files, key=lambda pair: in_bytes(pair[0]))
+    result = compress(text)
+    assert result.kind == "listing" and result.tokens_after <= 0.2 * result.tokens_before
+    assert largest_lines(result.text)[0] == f"{size}  {path}"
+    root_total = next(size for size, name in pairs if name == "perl")
+    assert result.text.startswith(f"{len(files):,} files in ") and f", {root_total} (" in result.text.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "name", ["mcp_list_directory_with_sizes_usr_bin.txt", "mcp_list_directory_with_sizes_usr_lib.txt"]
+)
+def test_recorded_list_directory_with_sizes_keeps_sizes_and_the_servers_total(name):
+    text = (DATA / name).read_text()
+    files = dict(
+        (match[1], match[2])
+        for match in re.finditer(r"^\[FILE\] (.+?) {2,}([\d.]+ [KMG]?B)$", text, re.MULTILINE)
+    )
+    biggest = max(files, key=lambda n: in_bytes(files[n]))
+    combined = re.search(r"^Combined size: (.+)$", text, re.MULTILINE)[1]
+    result = compress(text, query="python3")
+    assert result.kind == "listing" and result.tokens_after <= 0.1 * result.tokens_before
+    lines = result.text.splitlines()
+    assert lines[0].startswith(f"{len(files):,} files in ") and f", {combined} (" in lines[0]
+    assert largest_lines(result.text)[0] == f"{files[biggest]}  {biggest}"
+    for file in (n for n in files if "python3" in n):
+        assert f"{files[file]}  {file}" in lines
+
+
+def test_sized_listings_are_detected_as_listings_among_all_kinds():
+    for name in sorted(DATA.iterdir()):
+        assert DEFAULT.detect(name.read_text(), Hints()) == "listing", name.name

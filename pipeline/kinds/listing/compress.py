@@ -20,7 +20,7 @@ from ...contract import Compressed, Context, Item
 from ...markers import MARKER_TOKENS
 from ...tokens import tokens_per_char
 from .parse import Entry, Listing, Parts, parse
-from .sizes import say
+from .sizes import say, to_bytes
 
 _MIN_PATHS = 30
 _MAX_UNPARSED_SHARE = 0.1
@@ -168,6 +168,9 @@ def _describe(node: _Dir) -> str:
 
 def _total(node: _Dir) -> str:
     """A directory's size: the listing's own total (du), else the sum of its files' sizes."""
+    if node.listed_total and node.size_style == "blocks":
+        # A bare block count reads like bytes: say it in kibibytes, as the sums are.
+        return say(to_bytes(node.listed_total, "blocks") or 0, "blocks")
     if node.listed_total:
         return node.listed_total
     return ("~" if node.rounded else "") + say(node.bytes, node.size_style)
@@ -251,8 +254,10 @@ def _layout(
         return shown
 
     shown_matches = take(matching, 0, left * _MATCH_SHARE, len(matching))
-    # The biggest files answer "what takes the space": they come before the directory breakdown.
-    shown_largest = take(largest, 0, left * _LARGEST_SHARE, _LARGEST_MAX)
+    # The biggest files answer "what takes the space": they come before the directory breakdown,
+    # and the very biggest is named whenever it fits at all.
+    shown_largest = take(largest, 0, left, 1)
+    shown_largest = take(largest, shown_largest, left * _LARGEST_SHARE, _LARGEST_MAX)
     # Shallow and big directories first; a directory is only named under a named parent.
     chosen = {tree.root}
     order = sorted(tree.dirs, key=lambda p: (len(p), -tree.dirs[p].files, p))
@@ -377,7 +382,7 @@ class ListingCompressor:
             listed = " listed" if layout.matches == len(matching) else f", {layout.matches:,} listed"
             summary += f"; {len(matching):,} matching {shown}{listed}" if matching else f"; none matching {shown}"
         if layout.largest:
-            summary += f"; {layout.largest} largest files shown"
+            summary += f"; {_largest_header(layout.largest)[:-1]} shown"
         if len(listing.notes) > _MAX_NOTES:
             summary += f"; {len(listing.notes) - _MAX_NOTES:,} other lines omitted"
         return Compressed(text, summary, "listing:dirs", _items(listing))
