@@ -78,11 +78,12 @@ JAVASCRIPT = Syntax(
 
 TYPESCRIPT = Syntax(
     name="typescript",
+    # An interface is walked member by member: its doc comments shrink and its methods are definitions.
+    containers=JAVASCRIPT.containers | {"interface_declaration": "interface"},
     # Declarations without bodies (`.d.ts`, interfaces, overloads) are members too: named, droppable, retrievable.
     functions=JAVASCRIPT.functions | {"method_signature", "abstract_method_signature", "function_signature"},
-    containers=JAVASCRIPT.containers,
     transparent=JAVASCRIPT.transparent,
-    types=JAVASCRIPT.types,
+    types={kind: label for kind, label in JAVASCRIPT.types.items() if kind != "interface_declaration"},
     wrappers=JAVASCRIPT.wrappers,
     imports=frozenset({"import_statement", "import_alias"}),
     constants=JAVASCRIPT.constants,
