@@ -186,7 +186,7 @@ def _parse_find_ls(lines: list[str], listing: Listing) -> None:
 
 
 def _parse_sized(lines: list[str], listing: Listing) -> None:
-    """``size path`` lines (``find -printf '%s %p'``, ``du -a``): du's directory sizes are totals."""
+    """``size path`` lines (``find -printf '%s %p'``, ``du -a``)."""
     for index, line in enumerate(lines):
         clean = line.rstrip("\r")
         if not clean.strip():
@@ -195,10 +195,12 @@ def _parse_sized(lines: list[str], listing: Listing) -> None:
         if name is None:
             listing.notes.append((index, line))
             continue
-        match = SIZED_RE.fullmatch(clean)
-        listing.dir_totals = listing.dir_totals or match["sep"] == "\t"
         parts, is_dir = _split(name)
-        listing.entries.append(Entry(parts, index, line, is_dir, size_text=match["size"]))
+        listing.entries.append(Entry(parts, index, line, is_dir, size_text=SIZED_RE.fullmatch(clean)["size"]))
+    # du names a directory after what is in it, with their total; find names it first, with its own size.
+    if len(listing.entries) > 1:
+        first, last = listing.entries[0].parts, listing.entries[-1].parts
+        listing.dir_totals = len(last) < len(first) and first[: len(last)] == last
 
 
 _PARSERS = {

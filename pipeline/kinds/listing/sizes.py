@@ -16,13 +16,13 @@ _SIZE_RE = re.compile(r"(?P<number>[\d.,]+)\s*(?P<unit>[KMGTPE]?)(?:i?B)?")
 _MCP_UNITS = ("B", "KB", "MB", "GB", "TB")
 
 
-def style_of(texts: list[str], listing_kind: str, tab_separated: bool) -> str:
+def style_of(texts: list[str], listing_kind: str, from_du: bool) -> str:
     """The size style (bytes, human, mcp, blocks) of a listing's size texts."""
     if listing_kind == "mcp":
         return "mcp"
     if any(text[-1:].isalpha() for text in texts):
         return "human"
-    return "blocks" if tab_separated else "bytes"
+    return "blocks" if from_du else "bytes"
 
 
 def to_bytes(text: str, style: str) -> int | None:
