@@ -297,7 +297,13 @@ def largest_lines(output: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "command",
-    [("ls", "-laR", "tree"), ("ls", "-lR", "tree"), ("find", "tree", "-printf", "%s %p\n"), ("find", "tree", "-ls")],
+    [
+        ("ls", "-laR", "tree"),
+        ("ls", "-lR", "tree"),
+        ("find", "tree", "-printf", "%s %p\n"),
+        ("find", "tree", "-printf", "%s\t%p\n"),
+        ("find", "tree", "-ls"),
+    ],
 )
 def test_byte_sizes_name_the_largest_files_and_total_each_directory(sized, command):
     base, sizes = sized
