@@ -784,3 +784,76 @@ def test_the_default_budget_keeps_docstring_lines_that_a_callers_cap_drops():
     assert sum(first in by_default.text for first in firsts) >= 0.9 * len(firsts)
     assert capped.tokens_after < by_default.tokens_after
     assert sum(first in capped.text for first in firsts) < 0.1 * len(firsts)
+
+
+# -- line outlines, declaration files, constants, items, caps (issue 10) --------------------------
+
+STDIO_H = Path("/usr/include/stdio.h")
+ZOD_V3_DTS = ROOT / "tests" / "upstreams" / "node_modules" / "zod" / "v3" / "types.d.ts"
+PYO3_DESCROBJECT = ROOT / "tests" / "data" / "code" / "pyo3_ffi_descrobject.rs"
+needs_headers = pytest.mark.skipif(not STDIO_H.exists(), reason="no C headers")
+
+
+def _code_ctx(text: str, path: str, cap: int | None = None) -> Context:
+    budget = cap or max(1000, int(count_tokens(text) * 0.15))
+    return Context(
+        key="0" * 16, budget_tokens=budget, count_tokens=count_tokens, hints=Hints(path=path), budget_is_cap=bool(cap)
+    )
+
+
+@pytest.mark.parametrize("cap", [None, 1500])
+def test_line_outline_of_numbered_source_keeps_its_function_lines(cap):
+    numbered = subprocess.run(["cat", "-n", str(NUMPY_C)], capture_output=True, text=True, check=True).stdout
+    result = CodeCompressor().compress(numbered, _code_ctx(numbered, "fortranobject.c", cap))
+    assert result is not None and result.transform == "code:lines"
+    kept = [line for line in result.text.split("\n") if not line.lstrip().startswith("[…")]
+    names = re.findall(r"^\s*\d+\t([A-Za-z_]\w*)\(", numbered, re.MULTILINE)
+    assert len(names) >= 10
+    shown = [name for name in names if any(f"\t{name}(" in line for line in kept)]
+    assert len(shown) >= len(names) * (0.5 if cap else 0.9), sorted(set(names) - set(shown))
+    if cap:
+        assert count_tokens(result.text) <= cap
+
+
+@needs_headers
+def test_c_header_compresses_keeping_prototypes_and_defines():
+    header = STDIO_H.read_text()
+    result, _ = compressed(header, str(STDIO_H))
+    assert saved(result, header) >= 0.4
+    out = result.text.split("\n")
+    for name in ("fopen", "fclose", "printf", "fprintf", "fgets", "fseek"):
+        assert any(re.search(rf"\b{name} \(", line) for line in out), name
+    for define in ("#define SEEK_SET", "#define BUFSIZ", "#define EOF"):
+        assert any(line.startswith(define) for line in out), define
+
+
+def test_typescript_declaration_file_compresses_with_its_classes_visible():
+    declarations = ZOD_V3_DTS.read_text()
+    result, _ = compressed(declarations, str(ZOD_V3_DTS))
+    assert saved(result, declarations) >= 0.2
+    classes = re.findall(r"^export declare (?:abstract )?class (\w+)", declarations, re.MULTILINE)
+    assert len(classes) >= 20
+    assert all(re.search(rf"^export declare (?:abstract )?class {name}\b", result.text, re.MULTILINE) for name in classes)
+
+
+def test_a_query_naming_a_field_retrieves_the_impl_default_block_that_sets_it():
+    source = PYO3_DESCROBJECT.read_text()
+    store = MemoryStore()
+    result = CodeCompressor().compress(source, _code_ctx(source, str(PYO3_DESCROBJECT)))
+    assert result is not None
+    impls = [item for item in result.items if item.text.startswith("impl Default for PyMemberDef {")]
+    assert len(impls) == 1 and "type_code: 0," in impls[0].text
+    assert impls[0].position.startswith("lines 87–97")
+    piped, store = run(source, str(PYO3_DESCROBJECT), max_tokens=700)
+    assert piped.compressed
+    found = retrieve(piped.hash, store=store, query="type_code")
+    assert "Default for PyMemberDef" in found.blocks[1] and "type_code: 0," in found.blocks[1]
+
+
+@needs_headers
+@pytest.mark.parametrize("cap", [300, 600, 2000])
+def test_a_callers_cap_is_never_exceeded(cap):
+    header = STDIO_H.read_text()
+    result, _ = compressed(header, str(STDIO_H), max_tokens=cap)
+    assert count_tokens(result.text) <= cap
+    assert "#ifndef _STDIO_H" in result.text or "extern" in result.text

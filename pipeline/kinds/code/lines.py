@@ -182,31 +182,31 @@ def outline_lines(
         first = next((row for row, line in enumerate(view) if line.strip()), None)
         groups = [] if first is None else [_Group(first, first, _OTHER)]
     ranked = sorted(range(len(groups)), key=lambda index: (groups[index].priority, index))
-    chosen = len(ranked)
-    while True:
+
+    def render(chosen: int) -> tuple[list[bool], str, int]:
         keep = [False] * len(lines)
         for index in ranked[:chosen]:
             for row in range(groups[index].start, groups[index].end + 1):
                 keep[row] = True
-        text, folded = _fold(lines, keep)
-        fits = room is None or count_tokens is None or count_tokens(text) <= room
-        if fits or chosen <= 1:
-            break
-        chosen = _fewer(groups, ranked, chosen, count_tokens(text) - room if count_tokens else 0)
+        return keep, *_fold(lines, keep)
+
+    chosen = len(ranked)
+    keep, text, folded = render(chosen)
+    if room is not None and count_tokens is not None and count_tokens(text) > room:
+        # The most groups, in rank order, that fit: a binary search, each step re-measured.
+        low, high = 0, chosen - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if count_tokens(render(middle)[1]) <= room:
+                low = middle
+            else:
+                high = middle - 1
+        chosen = low
+        keep, text, folded = render(chosen)
     if folded == 0:
         return None
     whole = sum(1 for index in ranked[:chosen] if groups[index].priority == _WHOLE)
     return LineOutline(text, sum(keep), folded, _items(lines, view, scanned, python), whole)
-
-
-def _fewer(groups: list[_Group], ranked: list[int], chosen: int, excess: int) -> int:
-    """How many of the ranked groups to keep next: drop enough from the end to shed about ``excess`` tokens."""
-    shed = 0
-    while chosen > 1 and shed < max(excess, 1):
-        chosen -= 1
-        group = groups[ranked[chosen]]
-        shed += 4 * (group.end - group.start + 1)  # a kept row costs a few tokens; the loop re-measures
-    return chosen
 
 
 def _groups(lines: list[str], view: list[str], scanned: list[_Line], names: set[str]) -> list[_Group]:
