@@ -20,7 +20,7 @@ from ...contract import Compressed, Context, Item
 from ...markers import MARKER_TOKENS
 from ...tokens import tokens_per_char
 from .parse import Entry, Listing, Parts, parse
-from .sizes import say, to_bytes
+from .sizes import is_rounded, say, to_bytes
 
 _MIN_PATHS = 30
 _MAX_UNPARSED_SHARE = 0.1
@@ -43,11 +43,11 @@ class _Dir:
     extensions: Counter[str] = field(default_factory=Counter)
     children: set[Parts] = field(default_factory=set)
     names: list[str] = field(default_factory=list)  # files directly inside, in input order
+    size_style: str = ""  # how the listing writes sizes; empty when it gives none
     bytes: int = 0  # sizes of the files under it, subdirectories included
     rounded: bool = False  # some of those sizes were rounded (1.2M), so their sum is near, not exact
     listed_total: str = ""  # its own size when the listing gives totals (du), as written
     line: str = ""  # its line in the output, once rendered
-    size_style: str = ""  # how the listing writes sizes; empty when it gives none
 
 
 def _extension(name: str) -> str:
@@ -90,6 +90,9 @@ def build(listing: Listing) -> Tree:
     listed_dirs: list[Parts] = []
     for entry in listing.entries:
         entry.is_dir = entry.parts in known_dirs
+        if entry.is_dir and not listing.dir_totals:
+            # ls and find give a directory's own inode size (4096), which reads like what it holds.
+            entry.size_text, entry.size = "", None
         if entry.parts in seen:
             continue
         seen.add(entry.parts)
@@ -122,7 +125,7 @@ def build(listing: Listing) -> Tree:
         node = directory(entry.parts[:-1])
         node.files += 1
         node.bytes += entry.size or 0
-        node.rounded = node.rounded or (entry.size_text[-1:].isalpha() and not entry.size_text.endswith(" B"))
+        node.rounded = node.rounded or is_rounded(entry.size_text)
         node.extensions[_extension(entry.parts[-1])] += 1
         node.names.append(entry.parts[-1])
     for parts in sorted(dirs, key=len, reverse=True):

@@ -39,6 +39,11 @@ def to_bytes(text: str, style: str) -> int | None:
     return round(number * scale)
 
 
+def is_rounded(text: str) -> bool:
+    """True when ``text`` is a size in units above bytes (``1.2M``, ``1.23 KB``): a sum of such is approximate."""
+    return text[-1:].isalpha() and not text.endswith(" B")
+
+
 def _human(size: int) -> str:
     """GNU ``ls -h``: one decimal under ten units, whole units above, always rounded up."""
     if size < 1024:
