@@ -1,10 +1,11 @@
-"""The JSON compressor: arrays of records wherever they sit, JSON Lines, and plain objects.
+"""The JSON compressor: arrays of records wherever they sit, objects used as maps, JSON Lines, plain objects.
 
 Lossless first (minified, or a header-once table for records that share
-their keys); when that is still over budget, per-field statistics choose the
-records to show (``select``) and the rest is summarised by category.
-Objects without a big array keep every key and lose only the middle of long
-values.
+their keys, then the same with the columns that never change said once);
+when that is still over budget, per-field statistics choose the rows to show
+(``select``), in the order a reader asks for them, until what is left looks
+like what is shown; the rest is summarised by category. Objects without a
+big collection keep every key and lose only the middle of long values.
 """
 
 from __future__ import annotations
@@ -12,105 +13,39 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from ...contract import Compressed, Context, Item
 from ...tokens import estimate_tokens, tokens_per_char
 from . import render
-from .select import Nested, candidates, select_rows
-from .signals import columns_of
+from .locate import (
+    MAX_DEPTH,
+    child_path,
+    find_collections,
+    skeleton,
+    strings_in,
+)
+from .select import (
+    QUERY_MAX_ROWS,
+    Candidates,
+    Nested,
+    Selection,
+    candidates,
+    select_rows,
+)
+from .signals import Columns, columns_of
 from .summary import array_summary, join_summaries
+from .view import Rows
 
-_MIN_ROWS = 8
-_MIN_SCALARS = 100  # short lists of scalars (tags, files) read better in place
-_MIN_SHARE = 0.01  # an array smaller than this share of the input is left in place
-_MAX_DEPTH = 64
+_MIN_SHARE = 0.01  # a collection smaller than this share of the input is left in place
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SAMPLE_CHARS = 6000
 _EXACT_COUNT_CHARS = 400_000  # above this, output size is estimated from samples of the output itself
-_RESERVED_TOKENS = 60  # the closing marker the pipeline appends
-
-
-@dataclass(slots=True)
-class _Array:
-    """A big array of records: where it is, its rows and each row minified (computed once)."""
-
-    path: str
-    rows: list[Any]
-    texts: list[str]
-
-    @property
-    def chars(self) -> int:
-        return sum(map(len, self.texts)) + len(self.texts) + 1
-
-
-def _parse(content: str) -> tuple[Any, bool] | None:
-    """The parsed document and whether it was JSON Lines; None if it is neither."""
-    try:
-        return json.loads(content), False
-    except (ValueError, RecursionError):
-        pass
-    values = []
-    try:
-        for line in content.splitlines():
-            if line.strip():
-                values.append(json.loads(line))
-    except (ValueError, RecursionError):
-        return None
-    return (values, True) if len(values) >= 2 else None
-
-
-def _child_path(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
-
-
-def _find_arrays(doc: Any, min_chars: int, surrogates: bool) -> list[_Array]:
-    """The big arrays of records in the document, outermost only, in document order."""
-    found: list[_Array] = []
-    stack: list[tuple[str, Any, int]] = [("$", doc, 0)]
-    while stack:
-        path, value, depth = stack.pop()
-        if isinstance(value, list) and len(value) >= _MIN_ROWS and _row_like(value):
-            array = _Array(path, value, [render.dumps(row, surrogates) for row in value])
-            if array.chars >= min_chars:
-                found.append(array)
-                continue
-        if depth >= _MAX_DEPTH:
-            continue
-        if isinstance(value, dict):
-            children = list(value.items())
-        elif isinstance(value, list):
-            children = list(enumerate(value))
-        else:
-            continue
-        for key, child in reversed(children):
-            if isinstance(child, (dict, list)):
-                stack.append((_child_path(path, key), child, depth + 1))
-    return found
-
-
-def _row_like(values: list[Any]) -> bool:
-    records = sum(isinstance(v, dict) for v in values)
-    if records >= len(values) * 0.5 or all(isinstance(v, list) for v in values):
-        return True
-    return len(values) >= _MIN_SCALARS and not any(isinstance(v, (dict, list)) for v in values)
-
-
-def _skeleton(doc: Any, arrays: list[_Array], depth: int = 0) -> Any:
-    """The document with each big array replaced by a pointer to where its rows are shown."""
-    for array in arrays:
-        if doc is array.rows:
-            return f"<{len(array.rows)} records: {array.path} below>"
-    if depth > _MAX_DEPTH:
-        return doc
-    if isinstance(doc, dict):
-        return {k: _skeleton(v, arrays, depth + 1) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [_skeleton(v, arrays, depth + 1) for v in doc]
-    return doc
+_RESERVED_TOKENS = 80  # the closing marker the pipeline appends
+_ENDS = {"records": (1, 1), "scalars": (3, 10), "map": (3, 3)}  # a list's newest items are often at its end
+_MAP_LATEST = 5  # a map of dates (release → time): its newest entries are what a reader asks for
+_ATTEMPTS = 4
+_EVERY_ROW_MAX = 5000  # longer collections are never shown whole by the lossy path (and are not measured for it)
 
 
 class _Tokens:
@@ -129,55 +64,6 @@ class _Tokens:
     def measure(self, text: str) -> int:
         """Tokens of ``text``: exact when small; from samples of it when large (exact costs seconds)."""
         return estimate_tokens(text, self.count, _EXACT_COUNT_CHARS)
-
-
-class _Rows:
-    """One big array as the output shows it; rows are rendered only when asked (50 MB arrays)."""
-
-    def __init__(self, array: _Array, surrogates: bool, pick: render.Picker, json_lines: bool = False):
-        self.array = array
-        self.surrogates = surrogates
-        self.pick = pick
-        self.noun = "JSON lines" if json_lines else "records"
-        self.columns = render.common_keys(array.rows)
-        columns = self.columns
-        self.table_rows = sum(render.is_table_row(row, columns) for row in array.rows) if columns else 0
-        # A table row drops each key's '"key":' from the record's minified text.
-        self.key_chars = sum(len(render.dumps(k, surrogates)) + 1 for k in columns or ())
-        self._lines: dict[int, str] = {}
-
-    @property
-    def others(self) -> bool:
-        """True when some records do not fit the table's columns (they are shown whole)."""
-        return self.columns is not None and self.table_rows < len(self.array.rows)
-
-    def header(self, shown: int | None) -> str:
-        """The line introducing this array in the output."""
-        columns, surrogates = self.columns, self.surrogates
-        return render.header(self.array.path, len(self), shown, columns, surrogates, self.others, self.noun)
-
-    def table_chars(self) -> int:
-        """Length of the lossless table body, computed without rendering it."""
-        return self.array.chars - self.key_chars * self.table_rows
-
-    def table(self) -> list[str]:
-        """Every row, unshortened, as a table row or (other keys) the record itself."""
-        return [render.render_row(row, self.columns, self.surrogates) for row in self.array.rows]
-
-    def line(self, index: int) -> str:
-        """Row ``index`` as shown in the lossy form: ``[index] row`` with long values shortened."""
-        line = self._lines.get(index)
-        if line is None:
-            row = render.shorten(self.array.rows[index], self.pick)
-            line = self._lines[index] = f"[{index}] {render.render_row(row, self.columns, self.surrogates)}"
-        return line
-
-    def __getitem__(self, index: int) -> int:
-        """The cost in characters of showing row ``index`` (``select_rows`` reads costs this way)."""
-        return len(self.line(index)) + 1
-
-    def __len__(self) -> int:
-        return len(self.array.rows)
 
 
 class JsonCompressor:
@@ -199,27 +85,27 @@ class JsonCompressor:
             return None
 
     def _compress(self, doc: Any, json_lines: bool, surrogates: bool, size: int, ctx: Context) -> Compressed:
-        arrays = _find_arrays(doc, int(size * _MIN_SHARE), surrogates)
-        whole = bool(arrays) and arrays[0].rows is doc
-        if whole:  # the rows are already minified one by one: join them instead of encoding again
-            minified = ("\n" if json_lines else ",").join(arrays[0].texts)
+        found = find_collections(doc, int(size * _MIN_SHARE), surrogates)
+        whole = bool(found) and found[0].source is doc
+        if whole and found[0].keys is None:  # rows already minified one by one: join them, do not encode again
+            minified = ("\n" if json_lines else ",").join(found[0].texts)
             minified = minified if json_lines else f"[{minified}]"
         elif json_lines:
             minified = "\n".join(render.dumps(value, surrogates) for value in doc)
         else:
             minified = render.dumps(doc, surrogates)
         tokens = _Tokens(ctx, minified)
-        skeleton = None if whole or not arrays else _skeleton(doc, arrays)
+        rest = None if whole or not found else skeleton(doc, found)
         nested = Nested(ctx.query)
         pick = functools.partial(_notable_indices, nested)
-        views = [_Rows(array, surrogates, pick, json_lines and array.rows is doc) for array in arrays]
+        views = [Rows(c, surrogates, pick, json_lines and c.source is doc) for c in found]
 
-        result = self._lossless(minified, skeleton, views, tokens, ctx)
+        result = self._lossless(minified, rest, views, tokens, ctx)
         if result is not None:
             result.items = _items_of(views) if views else _top_level_items(doc, surrogates)
             return result
         if views:
-            return self._rows(skeleton, views, surrogates, ctx, tokens, nested)
+            return self._rows(rest, views, surrogates, ctx, tokens, nested)
         result = self._pruned(doc, json_lines, surrogates, pick, ctx, tokens)
         if result is None:  # nothing long to shorten: minified is the best there is
             result = _minified(minified)
@@ -227,20 +113,30 @@ class JsonCompressor:
         return result
 
     def _lossless(
-        self, minified: str, skeleton: Any, views: list[_Rows], tokens: _Tokens, ctx: Context
+        self, minified: str, rest: Any, views: list[Rows], tokens: _Tokens, ctx: Context
     ) -> Compressed | None:
-        """Minified JSON or a header-once table, whichever is smaller, if it fits the budget (no items yet)."""
-        skeleton_text = render.dumps(skeleton, views[0].surrogates) if skeleton is not None else ""
-        table_chars = len(skeleton_text) + sum(v.table_chars() + 200 for v in views) if views else None
-        if table_chars is not None and table_chars < len(minified) and tokens.of(table_chars) <= ctx.budget_tokens:
-            lines = [skeleton_text] if skeleton_text else []
+        """Minified JSON or a header-once table, whichever is smaller, if it fits the budget (no items yet).
+
+        The plain table first; then the same with the columns that hold one
+        value in every row said once (a venv's path in ``pip list -v``).
+        """
+        limit = ctx.budget_tokens - (_RESERVED_TOKENS if ctx.budget_is_cap else 0)
+        rest_text = render.dumps(rest, views[0].surrogates) if rest is not None else ""
+        for factored in (False, True) if views else ():
+            if factored and not any(view.constants for view in views):
+                break
             for view in views:
-                lines.append(view.header(None))
-                lines.extend(view.table())
-            noun = views[0].noun if len(views) == 1 else "records"
-            summary = f"{sum(len(v) for v in views)} {noun} re-encoded as a table; nothing omitted"
-            return Compressed("\n".join(lines), summary, "json:table", lossless=True)
-        if tokens.of(len(minified)) <= ctx.budget_tokens:
+                view.factored = factored
+            chars = len(rest_text) + sum(v.table_chars() + 200 + v.constant_chars for v in views)
+            if chars < len(minified) and tokens.of(chars) <= limit:
+                lines = [rest_text] if rest_text else []
+                for view in views:
+                    lines.append(view.header(None))
+                    lines.extend(view.table())
+                return Compressed("\n".join(lines), _table_summary(views, factored), "json:table", lossless=True)
+        for view in views:
+            view.factored = False  # lossy rows stay whole records: a row read alone reads the same
+        if tokens.of(len(minified)) <= limit:
             return _minified(minified)
         return None
 
@@ -267,40 +163,168 @@ class JsonCompressor:
         return Compressed(text, summary, "json:pruned", items)
 
     def _rows(
-        self, skeleton: Any, views: list[_Rows], surrogates: bool, ctx: Context, tokens: _Tokens, nested: Nested
+        self, rest: Any, views: list[Rows], surrogates: bool, ctx: Context, tokens: _Tokens, nested: Nested
     ) -> Compressed:
-        """Statistically chosen rows of each big array, the rest of the document around them."""
+        """Chosen rows of each big collection, the rest of the document around them."""
         transform = "json:rows"
-        skeleton_text = ""
-        if skeleton is not None:
-            skeleton_text = render.dumps(render.shorten(skeleton, views[0].pick), surrogates)
-            if skeleton_text != render.dumps(skeleton, surrogates):
+        limit = ctx.budget_tokens - _RESERVED_TOKENS
+        rest_text = ""
+        if rest is not None:
+            rest_text = _shortened_rest(rest, views[0].pick, surrogates, tokens, limit)
+            if rest_text != render.dumps(rest, surrogates):
                 transform += "+json:pruned"
+        referenced = strings_in(rest) if rest is not None else frozenset()
         columns = [columns_of(view.array.rows) for view in views]
         found = [
-            candidates(view.array.rows, cols, _query_texts(view, ctx.query), ctx.query, nested)
-            for view, cols in zip(views, columns, strict=True)
+            _candidates(view, cols, referenced, ctx.query, nested) for view, cols in zip(views, columns, strict=True)
         ]
-        total_chars = sum(view.array.chars for view in views) or 1
-        # Headers, the skeleton and the closing marker come out of the same budget.
-        room = tokens.chars(ctx.budget_tokens - _RESERVED_TOKENS) - len(skeleton_text) - 300 * len(views)
-        for _attempt in range(2):
-            lines = [skeleton_text] if skeleton_text else []
-            summaries = []
-            for view, cols, rows_found in zip(views, columns, found, strict=True):
-                share = max(int(max(room, 0) * view.array.chars / total_chars), 1)
-                selection = select_rows(rows_found, view, share)
-                lines.append(view.header(len(selection.kept)))
-                lines.extend(view.line(i) for i in selection.kept)
-                summaries.append(array_summary(len(view), cols, selection, rows_found.query_matches))
-            text = "\n".join(lines)
-            # The per-character estimate came from a sample: check it once on the real output.
+        # Headers, the rest of the document and the closing marker come out of the same budget.
+        room = tokens.chars(limit) - len(rest_text) - 300 * len(views)
+        for _attempt in range(_ATTEMPTS):
+            selections = _select_all(views, found, room)
+            text, summaries = _render(rest_text, views, columns, found, selections)
+            # The per-character estimate came from a sample: check it on the real output.
             actual = tokens.measure(text)
-            if actual <= ctx.budget_tokens - _RESERVED_TOKENS or room <= 0:
+            if actual <= limit or room <= 0:
                 break
-            room = int(room * (ctx.budget_tokens - _RESERVED_TOKENS) / actual * 0.95)
+            room = int(room * limit / actual * 0.9)
         summary = join_summaries([view.array.path for view in views], summaries)
+        if ctx.budget_is_cap and tokens.measure(text) > limit:
+            text, summary = _cut_to(text, limit, tokens), f"cut to fit the cap; {summary}"
         return Compressed(text, summary, transform, _items_of(views))
+
+
+def _parse(content: str) -> tuple[Any, bool] | None:
+    """The parsed document and whether it was JSON Lines; None if it is neither."""
+    try:
+        return json.loads(content), False
+    except (ValueError, RecursionError):
+        pass
+    values = []
+    try:
+        for line in content.splitlines():
+            if line.strip():
+                values.append(json.loads(line))
+    except (ValueError, RecursionError):
+        return None
+    return (values, True) if len(values) >= 2 else None
+
+
+def _table_summary(views: list[Rows], factored: bool) -> str:
+    noun = views[0].noun if len(views) == 1 else "records"
+    total = sum(len(v) for v in views)
+    if factored:
+        said = sum(len(v.constants) for v in views)
+        return f"{total} {noun} re-encoded as a table, {said} columns with one value said once; nothing omitted"
+    return f"{total} {noun} re-encoded as a table; nothing omitted"
+
+
+def _shortened_rest(rest: Any, pick: render.Picker, surrogates: bool, tokens: _Tokens, limit: int) -> str:
+    """The document around the collections, its long values shortened harder if it would take half the budget."""
+    text = render.dumps(render.shorten(rest, pick), surrogates)
+    if tokens.of(len(text)) > limit // 2:
+        text = render.dumps(render.shorten(rest, pick, render.TIGHT), surrogates)
+    return text
+
+
+def _candidates(
+    view: Rows, columns: Columns, referenced: frozenset[str], query: str | None, nested: Nested
+) -> Candidates:
+    """The rows of one collection worth showing, best first."""
+    rows = view.array.rows
+    names = view.array.keys if view.is_map else rows if view.array.scalars else []
+    named = [i for i, name in enumerate(names) if isinstance(name, str) and name in referenced][:QUERY_MAX_ROWS]
+    shape = "map" if view.is_map else "scalars" if view.array.scalars else "records"
+    latest = _MAP_LATEST if view.is_map else 1
+    texts = _query_texts(view, query)
+    return candidates(rows, columns, texts, query, nested, ends=_ENDS[shape], named=named, latest=latest)
+
+
+def _select_all(views: list[Rows], found: list[Candidates], room: int) -> list[Selection]:
+    """Each collection's rows within its share of ``room``; room one leaves unused goes to the others.
+
+    A collection whose every row fits the room left, once long values are
+    shortened (harder if need be), is shown whole: each row is distinct
+    information. One whose long values crowd out its notable rows is shown
+    with them shortened harder, when that shows more of them.
+    """
+    total_chars = sum(view.array.chars for view in views) or 1
+    shares = [max(int(max(room, 0) * view.array.chars / total_chars), 1) for view in views]
+    selections = [select_rows(f, v, s) for f, v, s in zip(found, views, shares, strict=True)]
+    used = [_cost(view, sel) for view, sel in zip(views, selections, strict=True)]
+    spare = max(room, 0) - sum(used)
+    needy = sum(_left_out(f, sel) for f, sel in zip(found, selections, strict=True))
+    for k, view in enumerate(views):
+        whole = _every_row(view, found[k], used[k] + spare)
+        if whole is not None:
+            views[k], selections[k] = whole
+            spare -= _cost(*whole) - used[k]
+            continue
+        if not _left_out(found[k], selections[k]):
+            continue
+        budget = used[k] + spare // needy if spare > 0 else shares[k]
+        selections[k] = select_rows(found[k], view, budget)
+        tight = _tightened(view)
+        if _left_out(found[k], selections[k]) and tight is not None:
+            tighter = select_rows(found[k], tight, budget)
+            if len(tighter.kept) > len(selections[k].kept):
+                views[k], selections[k] = tight, tighter
+    return selections
+
+
+def _every_row(view: Rows, found: Candidates, budget: int) -> tuple[Rows, Selection] | None:
+    """Every row of ``view`` (its long values shortened, harder if need be) when that fits ``budget``."""
+    if len(view) > _EVERY_ROW_MAX or view.array.chars > budget * 8:
+        return None
+    everything = Candidates(found.ordered + [(i, "rest") for i in range(len(view))], found.failures)
+    everything.query_matches = found.query_matches
+    for shown in (view, _tightened(view)):
+        if shown is not None and sum(shown[i] for i in range(len(shown))) <= budget:
+            return shown, select_rows(everything, shown, budget)
+    return None
+
+
+def _tightened(view: Rows) -> Rows | None:
+    """The same collection with long values shortened harder (None when they already are)."""
+    if view.limits == render.TIGHT:
+        return None
+    tight = Rows(view.array, view.surrogates, view.pick, view.noun == "JSON lines", render.TIGHT)
+    tight.factored = view.factored
+    return tight
+
+
+def _cost(view: Rows, selection: Selection) -> int:
+    return sum(view[i] for i in selection.kept)
+
+
+def _left_out(found: Candidates, selection: Selection) -> bool:
+    kept = set(selection.kept)
+    return any(i not in kept for i, _ in found.ordered)
+
+
+def _render(
+    rest_text: str, views: list[Rows], columns: list[Columns], found: list[Candidates], selections: list[Selection]
+) -> tuple[str, list[list[str]]]:
+    lines = [rest_text] if rest_text else []
+    summaries = []
+    for view, cols, rows_found, selection in zip(views, columns, found, selections, strict=True):
+        lines.append(view.header(len(selection.kept)))
+        lines.extend(view.line(i) for i in selection.kept)
+        summaries.append(array_summary(len(view), cols, selection, rows_found.query_matches))
+    return "\n".join(lines), summaries
+
+
+def _cut_to(text: str, limit: int, tokens: _Tokens) -> str:
+    """The longest run of whole first lines of ``text`` under ``limit`` tokens (the last resort under a cap)."""
+    lines = text.split("\n")
+    low, high = 0, len(lines)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if tokens.measure("\n".join(lines[:middle])) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return "\n".join(lines[:low])
 
 
 def _minified(text: str) -> Compressed:
@@ -324,7 +348,7 @@ def _notable_indices(nested: Nested, values: list[Any]) -> list[int]:
     return [index for index, _ in nested.notable(values)]
 
 
-def _query_texts(view: _Rows, query: str | None) -> list[str]:
+def _query_texts(view: Rows, query: str | None) -> list[str]:
     """The rows' minified texts, lower-cased, for query matching (only when there is a query)."""
     return [text.lower() for text in view.array.texts] if query and query.strip() else []
 
@@ -338,24 +362,22 @@ def _cut_items(doc: Any, limits: render.Limits, surrogates: bool) -> list[Item]:
         if depth > 0 and render.is_long(value, limits):
             items.append(Item(path, render.dumps(value, surrogates)))
             continue
-        if depth >= _MAX_DEPTH or not isinstance(value, (dict, list)):
+        if depth >= MAX_DEPTH or not isinstance(value, (dict, list)):
             continue
         children = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
-        stack.extend((_child_path(path, key), child, depth + 1) for key, child in reversed(children))
+        stack.extend((child_path(path, key), child, depth + 1) for key, child in reversed(children))
     return items
 
 
-def _items_of(views: list[_Rows]) -> list[Item]:
-    """Every record of every big array, at its position, minified."""
-    return [
-        Item(f"{view.array.path}[{i}]", text) for view in views for i, text in enumerate(view.array.texts)
-    ]
+def _items_of(views: list[Rows]) -> list[Item]:
+    """Every row of every big collection, at its position, minified (a map entry as a one-key object)."""
+    return [Item(view.array.position(i), text) for view in views for i, text in enumerate(view.array.texts)]
 
 
 def _top_level_items(doc: Any, surrogates: bool) -> list[Item]:
     """For a document without a big array: each top-level key (or element), minified."""
     if isinstance(doc, dict):
-        return [Item(_child_path("$", key), render.dumps(value, surrogates)) for key, value in doc.items()]
+        return [Item(child_path("$", key), render.dumps(value, surrogates)) for key, value in doc.items()]
     if isinstance(doc, list):
         return [Item(f"$[{i}]", render.dumps(value, surrogates)) for i, value in enumerate(doc)]
     return [Item("$", render.dumps(doc, surrogates))]

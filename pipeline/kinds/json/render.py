@@ -124,9 +124,34 @@ def is_table_row(row: Any, columns: tuple[str, ...] | None) -> bool:
     return columns is not None and isinstance(row, dict) and len(row) == len(columns) and tuple(row) == columns
 
 
-def render_row(row: Any, columns: tuple[str, ...] | None, surrogates: bool) -> str:
-    """A table row (``[v1,v2,...]``) when the record has exactly ``columns``, else the record itself."""
+def constant_columns(rows: Sequence[Any], columns: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The columns holding one same value in every table row (a venv's path in ``pip list -v``).
+
+    Said once in the header instead of in every row; at least one column is
+    left in the rows, and fewer than three rows are not worth it.
+    """
+    if columns is None:
+        return ()
+    table = [row for row in rows if is_table_row(row, columns)]
+    if len(table) < 3:
+        return ()
+    first = table[0]
+    constant = tuple(
+        key for key in columns if all(row[key] == first[key] and type(row[key]) is type(first[key]) for row in table)
+    )
+    return constant if len(constant) < len(columns) else constant[1:]
+
+
+def render_row(
+    row: Any, columns: tuple[str, ...] | None, surrogates: bool, constants: Sequence[str] = ()
+) -> str:
+    """A table row (``[v1,v2,...]``) when the record has exactly ``columns``, else the record itself.
+
+    ``constants`` are columns the header states once: a table row leaves them out.
+    """
     if is_table_row(row, columns):
+        if constants:
+            return dumps([value for key, value in row.items() if key not in constants], surrogates)
         return dumps(list(row.values()), surrogates)
     return dumps(row, surrogates)
 
@@ -139,14 +164,21 @@ def header(
     surrogates: bool,
     others: bool = False,
     noun: str = "records",
+    constants: dict[str, Any] | None = None,
+    layout: str = "[index] row",
 ) -> str:
-    """The line that introduces an array: where it is, its size and its columns.
+    """The line that introduces a collection: where it is, its size and its columns.
 
     ``others`` says some records have other keys; those are shown as whole
-    objects. ``noun`` names the rows (``JSON lines`` when the index is a line's).
+    objects. ``noun`` names the rows (``JSON lines`` when the index is a line's,
+    ``entries`` for a map). ``constants`` are the columns with one value in
+    every table row, said here once; ``layout`` says how a shown row reads.
     """
-    count = f"{total} {noun}" if shown is None else f"{total} {noun}, {shown} shown as [index] row"
+    count = f"{total} {noun}" if shown is None else f"{total} {noun}, {shown} shown as {layout}"
     if columns is None:
         return f"{path}: {count}"
-    note = " (records with other keys shown whole)" if others else ""
-    return f"{path}: {count}; columns {dumps(list(columns), surrogates)}{note}"
+    shown_columns = [key for key in columns if key not in (constants or {})]
+    text = f"{path}: {count}; columns {dumps(shown_columns, surrogates)}"
+    if constants:
+        text += f"; every row also has {dumps(constants, surrogates)}"
+    return text + (" (records with other keys shown whole)" if others else "")

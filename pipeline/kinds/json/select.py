@@ -1,9 +1,12 @@
 """Which records of a big JSON array are shown, in what order, within a budget.
 
 Priority: failures (each kind of failure before a second of any), fields
-filled in only in a few rows (an ``errors`` list), query matches, numeric
-outliers, rare categorical values, boundaries, change points and gaps, then a
-few evenly spaced rows (the signals come from ``signals``). Long lists of
+filled in only in a few rows (an ``errors`` list), query matches, rows another
+part of the document names, then anomalies (nulls where a column is usually
+filled, numeric outliers, each numeric column's minimum and maximum, the
+earliest and latest dates, rare categorical values, one row of each category),
+boundaries, change points and gaps, then a few evenly spaced rows (the
+signals come from ``signals`` and ``extremes``). Long lists of
 records inside a record get the same treatment of their own
 (:class:`Nested`), so a failing test deep in a suite's ``tests`` list makes
 the suite a failure and stays visible.
@@ -16,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .extremes import category_rows, date_rows, extreme_rows, missing_rows
 from .signals import (
     Columns,
     change_points,
@@ -106,13 +110,20 @@ def candidates(
     nested: Nested,
     sample: int = 5,
     boundaries: bool = True,
+    ends: tuple[int, int] = (1, 1),
+    named: Sequence[int] = (),
+    latest: int = 1,
 ) -> Candidates:
     """Rows worth showing, in priority order (a row may appear more than once; the first reason wins).
 
     ``texts`` are the rows' lower-cased renderings, for query matching.
     Failures come first, each kind of failure before a second of any kind.
-    Without ``boundaries`` only the notable rows are listed (no first, last,
-    change points or samples): that is what a nested list shows in its middle.
+    ``named`` are rows another part of the document names (the ``time``
+    entry of the version ``dist-tags`` calls latest). ``ends`` says how many
+    rows of the start and of the end are boundaries; ``latest`` how many of
+    the latest dates are kept. Without ``boundaries`` only the notable rows are
+    listed (no extremes, first, last, change points or samples): that is what
+    a nested list shows in its middle.
     """
     n = len(rows)
     failures = failure_rows(columns, n, nested.has_failure)
@@ -120,10 +131,20 @@ def candidates(
     ordered += sorted(sparse_rows(columns).items())
     matches = query_rows(texts, query)
     ordered += [(i, "query match") for i in _spread(matches, QUERY_MAX_ROWS)]
+    ordered += [(i, "named elsewhere") for i in named]
+    if boundaries:
+        ordered += sorted(missing_rows(columns).items())
+    # An outlier is also its column's min or max: named an outlier, it says it is not the usual spread.
     ordered += sorted(outlier_rows(columns.values).items())
+    if boundaries:
+        ordered += sorted(extreme_rows(columns).items())
+        ordered += sorted(date_rows(columns, latest).items())
     ordered += sorted(rare_rows(columns).items())
     if boundaries and n:
-        ordered += [(0, "first"), (n - 1, "last")]
+        ordered += sorted(category_rows(columns).items())
+        head, tail = min(ends[0], n), min(ends[1], n)
+        ordered += [(i, "first") for i in range(head)]
+        ordered += [(i, "last") for i in range(n - 1, n - 1 - tail, -1)]
         ordered += [(i, "change-point") for i in change_points(columns)]
         ordered += [(i, "gap") for i in gap_points(columns)]
         if sample > 0 and n > 2:

@@ -42,6 +42,7 @@ _MIN_RUN = 10  # a change point separates two runs at least this long
 _MAX_GAPS = 4  # gaps per sorted field
 _GAP_FACTOR = 20.0  # a step this many times the usual step is a gap
 _QUERY_MAX_WORDS = 16
+_MAX_STATUS_CHARS = 1000  # longer text nested in a record is prose or a document, not a status
 NESTED_MIN = 20  # nested lists of objects or strings at least this long get statistics of their own
 _DIGITS = re.compile(r"\d+")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -177,7 +178,8 @@ class _Column:
             return value.strip().lower() not in _SUCCESS_WORDS and _says_failure(value)
         if is_nested_table(value):
             return self.nested_failure(value)
-        return any(_says_failure(s) for s in _strings(value))
+        # A README inside a record (pip inspect's description) mentions errors without being one.
+        return any(_says_failure(s) for s in _strings(value) if len(s) <= _MAX_STATUS_CHARS)
 
 
 def _says_failure(text: str) -> bool:
