@@ -137,9 +137,11 @@ def test_hits_matching_the_query_are_shown_first_and_retrieved_exactly(defs):
         assert set(in_file[: len(wanted)]) == wanted
     assert count_tokens(result.text) <= 0.3 * count_tokens(defs)
 
+    # The hits holding the name come first; near matches (sharing a part of it) may follow.
     found = retrieve(result.hash, store=store, query=name)
-    assert found.matches == len(expected)
-    assert sorted(found.blocks[1:]) == sorted(f"{raw.split(':')[0]}:{raw.split(':')[1]}: {raw}" for raw in expected)
+    assert found.matches >= len(expected)
+    best = found.blocks[1 : 1 + len(expected)]
+    assert sorted(best) == sorted(f"{raw.split(':')[0]}:{raw.split(':')[1]}: {raw}" for raw in expected)
 
 
 def test_a_regex_query_ranks_definitions_of_its_words():
