@@ -789,9 +789,10 @@ def test_the_default_budget_keeps_docstring_lines_that_a_callers_cap_drops():
 # -- line outlines, declaration files, constants, items, caps (issue 10) --------------------------
 
 STDIO_H = Path("/usr/include/stdio.h")
+AIO_H = Path("/usr/include/aio.h")
 ZOD_V3_DTS = ROOT / "tests" / "upstreams" / "node_modules" / "zod" / "v3" / "types.d.ts"
 PYO3_DESCROBJECT = ROOT / "tests" / "data" / "code" / "pyo3_ffi_descrobject.rs"
-needs_headers = pytest.mark.skipif(not STDIO_H.exists(), reason="no C headers")
+needs_headers = pytest.mark.skipif(not STDIO_H.exists() or not AIO_H.exists(), reason="no C headers")
 
 
 def _code_ctx(text: str, path: str, cap: int | None = None) -> Context:
@@ -827,13 +828,26 @@ def test_c_header_compresses_keeping_prototypes_and_defines():
         assert any(line.startswith(define) for line in out), define
 
 
+@needs_headers
+def test_c_enum_constants_are_kept():
+    header = AIO_H.read_text()
+    result, _ = compressed(header, str(AIO_H))
+    for name in ("AIO_CANCELED", "AIO_NOTCANCELED", "AIO_ALLDONE", "LIO_READ", "LIO_WRITE", "LIO_WAIT", "LIO_NOWAIT"):
+        assert re.search(rf"^  {name}\b", result.text, re.MULTILINE), name
+
+
 def test_typescript_declaration_file_compresses_with_its_classes_visible():
     declarations = ZOD_V3_DTS.read_text()
     result, _ = compressed(declarations, str(ZOD_V3_DTS))
     assert saved(result, declarations) >= 0.2
     classes = re.findall(r"^export declare (?:abstract )?class (\w+)", declarations, re.MULTILINE)
     assert len(classes) >= 20
-    assert all(re.search(rf"^export declare (?:abstract )?class {name}\b", result.text, re.MULTILINE) for name in classes)
+    missing = [
+        name
+        for name in classes
+        if not re.search(rf"^export declare (?:abstract )?class {name}\b", result.text, re.MULTILINE)
+    ]
+    assert not missing, missing
 
 
 def test_a_query_naming_a_field_retrieves_the_impl_default_block_that_sets_it():
@@ -857,3 +871,13 @@ def test_a_callers_cap_is_never_exceeded(cap):
     result, _ = compressed(header, str(STDIO_H), max_tokens=cap)
     assert count_tokens(result.text) <= cap
     assert "#ifndef _STDIO_H" in result.text or "extern" in result.text
+
+
+def test_line_outline_items_hold_each_impl_block_whole():
+    numbered = subprocess.run(["cat", "-n", str(PYO3_DESCROBJECT)], capture_output=True, text=True).stdout
+    result = CodeCompressor().compress(numbered, _code_ctx(numbered, str(PYO3_DESCROBJECT)))
+    assert result is not None and result.transform == "code:lines"
+    impls = [item for item in result.items if "\timpl Default for PyMemberDef {" in item.text.split("\n")[0]]
+    assert len(impls) == 1
+    assert impls[0].position.startswith("lines 87–97")
+    assert "type_code: 0," in impls[0].text and impls[0].text.rstrip().endswith("}")

@@ -245,7 +245,7 @@ def _line_outline(
     lines = content.split("\n")
     what = f"{language} (does not parse cleanly)" if language and items is None else (language or "source")
     most = f"{len(lines):,}"
-    widest = f"{most} lines of {what} → line outline: {most} lines kept; {most} folded ({most} definitions kept whole)"
+    widest = f"{most} lines of {what} → line outline: {most} lines kept; {most} folded ({most} kept whole)"
     room = max(1, ctx.budget_tokens - _marker_tokens(ctx, widest)) if ctx.budget_is_cap else None
     result = outline_lines(lines, names, python=language == "python", room=room, count_tokens=ctx.count_tokens)
     if result is None or ctx.count_tokens(result.text) > ctx.count_tokens(content) * _MAX_KEPT_SHARE:

@@ -30,12 +30,18 @@ _DEFINITION = re.compile(
 # A C-style signature or prototype at the margin: `static int f(`, `struct x *make_x (`.
 _SIGNATURE = re.compile(r"^(?!(?:return|else|case|goto|if|while|for|switch)\b)(?:[\w*&<>:,\[\]]+\s+)+[*&]*\w+\s*\(")
 # Module-level constants: `MAX_SIZE = 10`, `const x =`, `static FOO:`, Go's `const (`.
-_CONSTANT = re.compile(r"^(?:[A-Z][A-Z0-9_]*\s*(?::[^=]*)?=|(?:export\s+)?(?:pub(?:\([\w:]+\))?\s+)?(?:const|static|var)\b)")
+_CONSTANT = re.compile(
+    r"^(?:[A-Z][A-Z0-9_]*\s*(?::[^=]*)?=|(?:export\s+)?(?:pub(?:\([\w:]+\))?\s+)?(?:const|static|var)\b)"
+)
 # A line-number gutter (`cat -n`, `nl`, `  12→`): read past it, never written without it.
 _GUTTER = re.compile(r"^\s*\d+(?:\t|→| \| |\| |: | {2})")
 _GUTTER_SHARE = 0.9
 # Kept groups by priority: a query's blocks, declarations, members' declarations, other top-level lines.
 _WHOLE, _DECLARATION, _MEMBER, _OTHER = range(4)
+# Where a list of named constants opens (an enum, Go's `const (`), and one of its names, or a `#define` in it.
+_NAME_LIST_OPEN = re.compile(r"^\s*(?:(?:typedef|export|declare|pub(?:\([\w:]+\))?)\s+)*(?:enum\b|const\s*\($)")
+_LISTED_NAME = re.compile(r"^\s*[A-Za-z_]\w*\s*(?:=|,|$)")
+_DEFINE = re.compile(r"^\s*#\s*define\s")
 _DIRECTIVE = re.compile(r"^\s*#\s*(?:include|define|if|ifdef|ifndef|elif|else|endif|pragma|undef)\b")
 _WORD = re.compile(r"[A-Za-z_$]")
 # Blocks that wrap a whole file without nesting it: `extern "C" {`, `namespace app {`.
@@ -213,8 +219,16 @@ def _groups(lines: list[str], view: list[str], scanned: list[_Line], names: set[
     """The runs of rows an outline keeps, each with its priority."""
     groups: list[_Group] = []
     row = 0
+    names_until = -1  # the last row of an enum or `const (` block: each of its names stays
     while row < len(view):
         line, info = view[row], scanned[row]
+        if info.depth <= 1 and _NAME_LIST_OPEN.match(line):
+            opening = row + 1 if "{" not in line and row + 1 < len(view) and view[row + 1].lstrip()[:1] == "{" else row
+            names_until = _brace_end(scanned, opening) if "{" in view[opening] else _paren_end(view, row)
+        if row <= names_until and not info.comment and (_LISTED_NAME.match(line) or _DEFINE.match(line)):
+            groups.append(_Group(row, row, _MEMBER))
+            row += 1
+            continue
         definition = _is_definition(line, info)
         top = info.depth == 0 and not info.comment and _indent(line) == 0 and bool(_WORD.search(line))
         if not (definition or top):
@@ -232,6 +246,14 @@ def _groups(lines: list[str], view: list[str], scanned: list[_Line], names: set[
         groups.append(_Group(row, end, priority))
         row = end + 1
     return groups
+
+
+def _paren_end(view: list[str], row: int) -> int:
+    """The row closing Go's ``const (`` block."""
+    for below in range(row + 1, len(view)):
+        if view[below].strip().startswith(")"):
+            return below
+    return row
 
 
 def _is_definition(line: str, info: _Line) -> bool:
