@@ -881,3 +881,22 @@ def test_line_outline_items_hold_each_impl_block_whole():
     assert len(impls) == 1
     assert impls[0].position.startswith("lines 87–97")
     assert "type_code: 0," in impls[0].text and impls[0].text.rstrip().endswith("}")
+
+
+@pytest.mark.parametrize("cap", [None, 800, 400])
+def test_module_constants_are_kept_with_their_short_values(cap):
+    import diskcache.core
+
+    path = Path(diskcache.core.__file__)
+    source = path.read_text()
+    constants = [line for line in source.split("\n") if re.match(r"^[A-Z][A-Z_0-9]{3,} = ", line)]
+    assert len(constants) >= 8
+    result, _ = compressed(source, str(path), max_tokens=cap)
+    out = result.text.split("\n")
+    for line in constants:
+        name = line.split(" =")[0]
+        assert any(kept.startswith(f"{name} =") for kept in out), name
+        if len(line) <= 40 and not line.endswith(("{", "[", "(")):
+            assert line in out  # a short value stays with its name
+    if cap:
+        assert count_tokens(result.text) <= cap
