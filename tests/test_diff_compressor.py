@@ -245,11 +245,21 @@ def test_truncated_and_malformed_diffs_do_not_break(big_diff):
     assert result.compressed and not any("failed" in d for d in result.diagnostics)
     assert result.tokens_after < result.tokens_before
 
-    # A hunk header in the middle of another hunk: the line counts cannot be trusted, so it passes through.
+    # A hunk header in the middle of another hunk: the line counts cannot be trusted, so no diff
+    # compression; under the cap it passes through, over it only its head and tail are shown.
     at = next(i for i, line in enumerate(lines) if line.startswith("-") and "total +=" in line)
     broken = "\n".join([*lines[:at], "@@ -1,1 +1,1 @@", *lines[at:]])
-    result = compress_content(broken, store=MemoryStore(), routes=ROUTES)
-    assert result.text == broken and "diff compressor could not help" in result.diagnostics[0]
+    store = MemoryStore()
+    result = compress_content(broken, store=store, routes=ROUTES)
+    assert "diff compressor could not help" in result.diagnostics[0]
+    if count_tokens(broken) <= 20_000:
+        assert result.text == broken
+    else:
+        assert result.transforms == ["cap:head+tail"] and read_back(result.hash, store)[0] == broken
+    small = "\n".join(broken.split("\n")[: at + 400])
+    assert 500 < count_tokens(small) <= 20_000
+    result = compress_content(small, store=MemoryStore(), routes=ROUTES)
+    assert result.text == small and "diff compressor could not help" in result.diagnostics[0]
 
 
 def test_binary_renamed_and_new_files_are_listed(tmp_path):
