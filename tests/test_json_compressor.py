@@ -10,9 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.contract import Context
+from headroom_mcp.pipeline.disk_store import DiskStore
 from headroom_mcp.pipeline.kinds.json.compress import JsonCompressor
 from headroom_mcp.pipeline.markers import content_key, marker
+from headroom_mcp.pipeline.retrieval import retrieve
 from headroom_mcp.pipeline.tokens import count_tokens
 from samples import api_results, failing_ids
 
@@ -411,3 +414,140 @@ def test_an_error_line_among_many_log_lines_of_a_record_is_shown():
     result = compress(json.dumps(rows))
     line = next(line for line in shown_lines(result) if line.startswith("[33] "))
     assert "ERROR: disk quota exceeded" in line and "items omitted, 10..79" in line
+
+
+# Recorded once from real runs (see tests/data/json/README.md): sqlite3 -json over vega_datasets'
+# seattle-weather.csv and cars.json, pip list -v --format=json, pip inspect, npm view typescript --json.
+DATA = Path(__file__).parent / "data" / "json"
+
+
+def recorded(name: str) -> str:
+    return (DATA / name).read_text()
+
+
+def shown_rows(result, rows: list) -> dict[int, dict]:
+    """The rows a reader sees, by index, from the ``[index] row`` lines of the output."""
+    return {int(line[1 : line.index("]")]): rows[int(line[1 : line.index("]")])] for line in shown_lines(result)}
+
+
+def test_daily_measurements_keep_each_columns_min_max_and_dates_without_padding():
+    text = recorded("sqlite_weather_daily.json")
+    rows = json.loads(text)
+    result = compress(text)
+    shown = shown_rows(result, rows)
+    for column in ("precipitation", "temp_max", "temp_min", "wind"):
+        values = [row[column] for row in rows]
+        assert any(row[column] == max(values) for row in shown.values()), f"max {column}"
+        assert any(row[column] == min(values) for row in shown.values()), f"min {column}"
+    dates = sorted(row["date"] for row in rows)
+    assert {dates[0], dates[-1]} <= {row["date"] for row in shown.values()}
+    assert {row["weather"] for row in rows} == {row["weather"] for row in shown.values()}
+    # What is left looks like what is shown: a few samples, not the budget filled with look-alike days.
+    assert len(shown) <= 40 and count_tokens(result.text) < max(1000, count_tokens(text) * 0.15) / 4
+    assert f"1461 rows → {len(shown)} shown" in result.summary
+
+
+def test_rows_where_a_usually_filled_numeric_column_is_null_are_shown():
+    text = recorded("sqlite_cars.json")
+    rows = json.loads(text)
+    result = compress(text)
+    shown = shown_rows(result, rows)
+    nulls = [i for i, row in enumerate(rows) if row["Miles_per_Gallon"] is None or row["Horsepower"] is None]
+    assert len(nulls) == 14 and set(nulls) <= set(shown)
+    assert "null" in result.summary
+
+
+def test_pip_list_is_shown_whole_once_its_constant_columns_are_said_once():
+    text = recorded("pip_list_verbose.json")
+    packages = json.loads(text)
+    result = compress(text)
+    assert result.lossless and result.transform == "json:table"
+    assert count_tokens(closing(result, text)) <= 1000
+    header, *lines = result.text.splitlines()
+    columns = json.loads(re.search(r"columns (\[.*?\])", header).group(1))
+    constants = json.loads(re.search(r"every row also has (\{.*?\})", header).group(1))
+    assert columns == ["name", "version"] and set(constants) == {"location", "installer"}
+    rebuilt = []
+    for line in lines:
+        value = json.loads(line)
+        rebuilt.append({**dict(zip(columns, value)), **constants} if isinstance(value, list) else value)
+    assert rebuilt == packages  # every name and version, and nothing lost
+
+
+def test_pip_inspect_shows_every_package_when_shortened_records_fit_and_readmes_are_not_failures():
+    text = recorded("pip_inspect.json")
+    installed = json.loads(text)["installed"]
+    result = compress(text)
+    for package in installed:
+        name, version = package["metadata"]["name"], package["metadata"]["version"]
+        assert f'"name":"{name}","version":"{version}"' in result.text
+    assert count_tokens(closing(result, text)) <= max(1000, count_tokens(text) * 0.15)
+    # A README that mentions errors (requests, pytest, numpy ...) does not make its package a failure.
+    assert not re.search(r"\d{2,} failure", result.summary)
+
+
+def npm_view() -> tuple[str, dict]:
+    text = recorded("npm_view_typescript.json")
+    return text, json.loads(text)
+
+
+def test_npm_view_comes_back_under_20000_tokens_with_the_newest_versions_and_their_dates(tmp_path):
+    text, package = npm_view()
+    with DiskStore(tmp_path / "store") as store:
+        result = compress_content(text, store=store)
+        assert result.compressed and result.tokens_after < 20_000
+        times = package["time"]
+        latest = package["dist-tags"]["latest"]
+        newest = sorted(times, key=lambda version: times[version])[-3:]
+        for version in [latest, *newest]:
+            assert f"{json.dumps(version)}: {json.dumps(times[version])}" in result.text
+        for version in package["versions"][-3:]:
+            assert f'] "{version}"' in result.text
+        found = retrieve(result.hash, store=store, query="5.4.2")
+        assert f'$.time["5.4.2"]: {{"5.4.2":"{times["5.4.2"]}"}}' == found.blocks[1]
+
+
+def test_a_big_object_used_as_a_map_is_a_collection():
+    text, package = npm_view()
+    keys = list(package["time"])
+    result = compress(text, query="5.4.2", budget=20_000)
+    assert '"time":"<3478 entries: $.time below>"' in result.text
+    assert '$.time: 3478 entries, ' in result.text
+    for key in [*keys[:3], *keys[-3:], "5.4.2"]:
+        assert f"\n{json.dumps(key)}: " in result.text
+    shown = len(re.findall(r'^"[^"]+": "', result.text, flags=re.MULTILINE))
+    assert shown < 100 and f"$.time: 3478 rows → {shown} shown; {3478 - shown} omitted" in result.summary
+
+
+def test_a_long_list_of_scalars_shows_its_ends_and_query_matches_with_a_count():
+    text, package = npm_view()
+    versions = package["versions"]
+    result = compress(text, query="5.4.2", budget=20_000)
+    for index in [0, 1, 2, len(versions) - 2, len(versions) - 1, versions.index("5.4.2")]:
+        assert f'\n[{index}] "{versions[index]}"' in result.text
+    shown = len(re.findall(r'^\[\d+\] "', result.text, flags=re.MULTILINE))
+    assert f"$.versions: 3478 rows → {shown} shown; {3478 - shown} omitted" in result.summary
+
+
+def test_every_row_and_entry_stays_retrievable_at_its_position():
+    text, package = npm_view()
+    result = compress(text, budget=20_000)
+    by_position = {item.position: item.text for item in result.items}
+    assert len(result.items) == len(package["versions"]) + len(package["time"])
+    assert json.loads(by_position['$.time["5.4.2"]']) == {"5.4.2": package["time"]["5.4.2"]}
+    assert json.loads(by_position["$.versions[100]"]) == package["versions"][100]
+
+
+@pytest.mark.parametrize(
+    "name", ["sqlite_weather_daily.json", "sqlite_cars.json", "pip_list_verbose.json", "pip_inspect.json",
+             "npm_view_typescript.json"]
+)
+@pytest.mark.parametrize("cap", [300, 1500, 6000])
+def test_a_callers_cap_is_never_exceeded_with_the_closing_marker(name, cap):
+    text = recorded(name)
+    ctx = Context(
+        key=content_key(text), budget_tokens=cap, count_tokens=count_tokens, budget_is_cap=True, query="weather"
+    )
+    result = JsonCompressor().compress(text, ctx)
+    assert count_tokens(f"{result.text}\n{marker(result.summary, ctx.key, ctx.query)}") <= cap
+    assert JsonCompressor().compress(text, ctx).text == result.text

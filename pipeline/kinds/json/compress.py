@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ...contract import Compressed, Context, Item
@@ -133,7 +134,10 @@ class JsonCompressor:
                 for view in views:
                     lines.append(view.header(None))
                     lines.extend(view.table())
-                return Compressed("\n".join(lines), _table_summary(views, factored), "json:table", lossless=True)
+                text = "\n".join(lines)
+                # A table repeats less than the minified text the estimate came from: measure it.
+                if tokens.measure(text) <= limit:
+                    return Compressed(text, _table_summary(views, factored), "json:table", lossless=True)
         for view in views:
             view.factored = False  # lossy rows stay whole records: a row read alone reads the same
         if tokens.of(len(minified)) <= limit:
@@ -187,7 +191,8 @@ class JsonCompressor:
             actual = tokens.measure(text)
             if actual <= limit or room <= 0:
                 break
-            room = int(room * limit / actual * 0.9)
+            # Rows tokenize denser than the sample the estimate came from: re-estimate from the output.
+            room = int(len(text) * limit / actual * 0.97) - len(rest_text) - 300 * len(views)
         summary = join_summaries([view.array.path for view in views], summaries)
         if ctx.budget_is_cap and tokens.measure(text) > limit:
             text, summary = _cut_to(text, limit, tokens), f"cut to fit the cap; {summary}"
@@ -265,7 +270,7 @@ def _select_all(views: list[Rows], found: list[Candidates], room: int) -> list[S
         budget = used[k] + spare // needy if spare > 0 else shares[k]
         selections[k] = select_rows(found[k], view, budget)
         tight = _tightened(view)
-        if _left_out(found[k], selections[k]) and tight is not None:
+        if tight is not None and _left_out(found[k], selections[k]):
             tighter = select_rows(found[k], tight, budget)
             if len(tighter.kept) > len(selections[k].kept):
                 views[k], selections[k] = tight, tighter
@@ -278,17 +283,17 @@ def _every_row(view: Rows, found: Candidates, budget: int) -> tuple[Rows, Select
         return None
     everything = Candidates(found.ordered + [(i, "rest") for i in range(len(view))], found.failures)
     everything.query_matches = found.query_matches
-    for shown in (view, _tightened(view)):
+    for shown in (view, _tightened(view), _tightened(view, render.TIGHTEST)):
         if shown is not None and sum(shown[i] for i in range(len(shown))) <= budget:
             return shown, select_rows(everything, shown, budget)
     return None
 
 
-def _tightened(view: Rows) -> Rows | None:
+def _tightened(view: Rows, limits: render.Limits = render.TIGHT) -> Rows | None:
     """The same collection with long values shortened harder (None when they already are)."""
-    if view.limits == render.TIGHT:
+    if view.limits == limits:
         return None
-    tight = Rows(view.array, view.surrogates, view.pick, view.noun == "JSON lines", render.TIGHT)
+    tight = Rows(view.array, view.surrogates, view.pick, view.noun == "JSON lines", limits)
     tight.factored = view.factored
     return tight
 
@@ -315,16 +320,26 @@ def _render(
 
 
 def _cut_to(text: str, limit: int, tokens: _Tokens) -> str:
-    """The longest run of whole first lines of ``text`` under ``limit`` tokens (the last resort under a cap)."""
+    """The longest head of ``text`` under ``limit`` tokens, in whole lines if any fits (the last resort under a cap)."""
     lines = text.split("\n")
-    low, high = 0, len(lines)
+    kept = _longest(len(lines), lambda n: tokens.measure("\n".join(lines[:n])) <= limit)
+    if kept:
+        return "\n".join(lines[:kept])
+    first = lines[0]
+    chars = _longest(len(first), lambda n: tokens.measure(first[:n] + "…") <= limit)
+    return first[:chars] + "…" if chars else ""
+
+
+def _longest(high: int, fits: Callable[[int], bool]) -> int:
+    """The largest n in 0..high for which ``fits(n)`` holds (it holds for all smaller n)."""
+    low = 0
     while low < high:
         middle = (low + high + 1) // 2
-        if tokens.measure("\n".join(lines[:middle])) <= limit:
+        if fits(middle):
             low = middle
         else:
             high = middle - 1
-    return "\n".join(lines[:low])
+    return low
 
 
 def _minified(text: str) -> Compressed:

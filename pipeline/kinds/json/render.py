@@ -37,6 +37,7 @@ class Limits:
 
 DEFAULT = Limits()
 TIGHT = Limits(string=120, items=8, head=3, tail=1, notable=4)
+TIGHTEST = Limits(string=60, items=4, head=2, tail=1, notable=2)  # every row of a collection, if that fits
 
 
 def dumps(value: Any, surrogates: bool = False) -> str:
