@@ -110,8 +110,13 @@ class CodeCompressor:
             # The default budget is a target: the richest outline that still halves the file beats a bare one.
             ceiling = min(total * _DEFAULT_SHARE, _MAX_DEFAULT_TOKENS)
             level, outline, text, tokens = next((t for t in tried if t[3] <= ceiling), tried[-1])
+        if tokens > _MAX_DEFAULT_TOKENS:
+            # Declarations all the way down and over the pipeline's ceiling, which would keep head and tail:
+            # the declarations that fit, line by line, with every definition retrievable.
+            items = _items(found.definitions, source, _statement_starts(root))
+            return _line_outline(content, language, names, ctx, items, _MAX_DEFAULT_TOKENS)
         if tokens > total * _MAX_KEPT_SHARE:
-            return None
+            return None  # every declaration's first line is the file: nothing to fold without losing one
         return Compressed(
             text=text,
             summary=_summary(source.rows, language, found, outline, level),
@@ -239,14 +244,23 @@ def _summary(rows: int, language: str, found: Outline, outline: Outline, level: 
 
 
 def _line_outline(
-    content: str, language: str | None, names: set[str], ctx: Context, items: list[Item] | None = None
+    content: str,
+    language: str | None,
+    names: set[str],
+    ctx: Context,
+    items: list[Item] | None = None,
+    limit: int | None = None,
 ) -> Compressed | None:
-    """The line outline; ``items`` replace its own when the file parsed (an outline over a caller's cap)."""
+    """The line outline, within the caller's cap or ``limit`` tokens.
+
+    ``items`` replace its own when the file parsed (an outline over the cap, or one that saved too little).
+    """
     lines = content.split("\n")
     what = f"{language} (does not parse cleanly)" if language and items is None else (language or "source")
     most = f"{len(lines):,}"
     widest = f"{most} lines of {what} → line outline: {most} lines kept; {most} folded ({most} kept whole)"
-    room = max(1, ctx.budget_tokens - _marker_tokens(ctx, widest)) if ctx.budget_is_cap else None
+    cap = ctx.budget_tokens if ctx.budget_is_cap else limit
+    room = max(1, cap - _marker_tokens(ctx, widest)) if cap is not None else None
     result = outline_lines(lines, names, python=language == "python", room=room, count_tokens=ctx.count_tokens)
     if result is None or ctx.count_tokens(result.text) > ctx.count_tokens(content) * _MAX_KEPT_SHARE:
         return None

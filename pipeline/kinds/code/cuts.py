@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 
 from .nodes import NodeReader, last_row, named, rows
 from .syntax import PYTHON_CLAUSES
-from .text import Edit, comment_first_line, docstring_first_line, span_note
+from .text import (
+    ENCODING,
+    ERRORS,
+    Edit,
+    comment_first_line,
+    docstring_first_line,
+    span_note,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -31,6 +38,9 @@ _STRINGS = frozenset({"string", "template_string", "raw_string_literal", "string
 _HEADER_END = re.compile(r":\s*(?:#.*)?$")
 # Parts shorter than this are never cut: the note would cost as much as the lines.
 _MIN_CUT_ROWS = 3
+# Under `first_lines`, a declaration's line longer than this keeps its first `_LINE_HEAD` characters.
+_LONG_LINE = 200
+_LINE_HEAD = 160
 # Declarations that list names (Go's `const (...)`) and bodies that do (enums): every name stays.
 _NAME_HOLDERS = frozenset({"const_declaration"})
 _NAME_LISTS = frozenset({"enumerator_list", "enum_body", "enum_variant_list"})
@@ -106,6 +116,9 @@ class Cutter:
         body = function.child_by_field_name("body")
         if body is None:
             body = next((c for c in function.named_children if c.type == "block"), None)
+        if body is None and self.options.first_lines:
+            self.first_line(function)  # a signature without a body: a `.d.ts` member, an overload
+            return
         if body is None or rows(body) - 2 <= self.options.tiny_rows:
             return
         if self._cuttable(body):
@@ -159,8 +172,7 @@ class Cutter:
         if names is not None:
             self._keep_names(names)
             return
-        if self.options.first_lines and rows(node) > 1 and not self._closure_bodies(node):
-            self.first_line(node)
+        if self.options.first_lines and not self._closure_bodies(node) and self.first_line(node):
             return
         if rows(node) > limit:
             if node.type == "ERROR" or not self._cut_targets(node, depth, parent):
@@ -182,12 +194,23 @@ class Cutter:
         else:
             self.shorten(node, self.options.type_rows, depth, parent)
 
-    def first_line(self, node: Node) -> None:
-        """Cut a multi-line declaration to its first line, ``…`` saying that more follows."""
+    def first_line(self, node: Node) -> bool:
+        """Cut a declaration to its first line, and that line to its head when very long; ``…`` says more follows.
+
+        False when there is nothing to cut (a short one-line declaration).
+        """
         source = self.source
         first, last = node.start_point.row, last_row(node)
-        self.cuts.edits.append(Edit(source.row_end(first), node.end_byte, " …"))
+        start = max(node.start_byte, source.row_start(first))
+        end = min(source.row_end(first), node.end_byte)
+        head = source.text(start, end)
+        if len(head) > _LONG_LINE:
+            end = start + len(head[:_LINE_HEAD].encode(ENCODING, ERRORS))
+        elif last == first:
+            return False
+        self.cuts.edits.append(Edit(end, node.end_byte, " …"))
         self.cuts.hidden_rows += last - first
+        return True
 
     def _name_list(self, node: Node) -> Node | None:
         """The node listing the names a constant declaration defines (``const (...)``, an enum's body), if any."""

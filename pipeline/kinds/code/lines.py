@@ -23,7 +23,7 @@ _MODIFIERS = (
 )
 _DEFINITION = re.compile(
     rf"^\s*{_MODIFIERS}(?:def|class|function\*?|func|fn|impl|trait|struct|enum|interface|type|module|namespace"
-    r"|object|record|union|typedef|fun|macro_rules!)\s*[\w<({*]"
+    r"|object|record|union|typedef|fun|macro_rules!)(?:\s+[\w$<({*\[]|[<({*])"
     r"|^\s*(?:public|private|protected|internal)\s+\S.*[({=;]"
     r"|^\s*(?:import|from|package|use|using)\s|^\s*@\w"
 )

@@ -17,7 +17,7 @@ from .text import Source
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-DEFINITION_KINDS = ("function", "container", "type")
+DEFINITION_KINDS = ("function", "container", "type", "field")
 _IDENTIFIERS = frozenset(
     {
         "identifier",
@@ -41,7 +41,7 @@ _MAX_NAME = 80
 class Member:
     """One statement of a scope, classified.
 
-    ``kind`` is one of function, container, transparent, type, import,
+    ``kind`` is one of function, container, transparent, type, field, import,
     export (a list of exported names), constant, other; ``node`` is the definition inside any wrapper;
     ``function`` the node whose body is elided (an arrow function for
     ``const f = () => {}``).
@@ -125,6 +125,8 @@ class NodeReader:
         valued = self._function_value(node) if syntax.function_values else None
         if valued is not None:
             return Member("function", node, function=valued)
+        if kind in syntax.fields:
+            return Member("field", node, "field")
         if kind in syntax.constants or node is not outer:
             return Member("constant", node)
         return Member("other", node)

@@ -135,7 +135,7 @@ class _Walker:
             return
         if depth >= 1 and (
             (options.drop_private and definition.private)
-            or (options.drop_members and definition.kind in ("function", "method"))
+            or (options.drop_members and definition.kind in ("function", "method", "field"))
             or (options.drop_depth is not None and depth >= options.drop_depth)
         ):
             dropped.append(definition)
@@ -147,6 +147,8 @@ class _Walker:
         cutter.comments(prefix)
         if member.kind == "function":
             cutter.function(member.function or member.node)
+        elif member.kind == "field":
+            cutter.shorten(node, options.other_rows, depth, parent)
         elif member.kind == "container":
             self.scope(self.reader.members(member.node), depth + 1, definition, docstrings=True)
         else:
@@ -161,6 +163,8 @@ class _Walker:
             kind = label = "method" if parent is not None and parent.kind == "class" else "function"
         elif member.kind == "container":
             kind, label = "class", member.label
+        elif member.kind == "field":
+            kind = label = "field"
         else:
             kind, label = "type", member.label
         return Definition(

@@ -41,6 +41,8 @@ class Syntax:
     function_values: frozenset[str] = frozenset()
     # Anonymous functions whose bodies are elided wherever they appear (callbacks, lambdas).
     closures: frozenset[str] = frozenset()
+    # Members that hold a value, not code (an interface's properties): named, droppable, retrievable.
+    fields: frozenset[str] = frozenset()
 
 
 _JS_FUNCTION_VALUES = frozenset({"arrow_function", "function_expression", "function", "generator_function"})
@@ -92,6 +94,9 @@ TYPESCRIPT = Syntax(
     calls=JAVASCRIPT.calls,
     function_values=_JS_FUNCTION_VALUES,
     closures=_JS_FUNCTION_VALUES,
+    fields=frozenset(
+        {"property_signature", "public_field_definition", "index_signature", "call_signature", "construct_signature"}
+    ),
 )
 
 GO = Syntax(
