@@ -1,6 +1,7 @@
-"""Logs from real runs: a pytest suite with failures, a gcc build, an application's own log.
+"""Logs from real runs: a pytest suite with failures, a gcc build, an application's own log, web servers.
 
-Each log is produced here by running the real tool, then compressed through
+Each log is produced here by running the real tool (or was recorded once from
+a real run into ``tests/data/log/``: tools not installed here), then compressed through
 the default pipeline (detection included) and checked for what a reader of
 that log needs: failures, errors, warnings with counts, summaries, and the
 way back to every dropped line.
@@ -17,7 +18,7 @@ import sys
 import textwrap
 
 import pytest
-from conftest import read_back, require_tools
+from conftest import ROOT, read_back, require_tools
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.contract import Hints
 from headroom_mcp.pipeline.retrieval import retrieve
@@ -425,3 +426,94 @@ def test_unittest_verbose_run_keeps_the_error_and_failure_reports(tmp_path):
                  "FAILED (failures=1, errors=1)"):
         assert any(kept.startswith(line) for kept in result.text.splitlines()), line
     assert re.search(r"^Ran 602 tests in ", result.text, re.M)
+
+
+LOG_DATA = ROOT / "tests" / "data" / "log"
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# Recorded from real runs (see tests/data/log/README.md): what each web server printed, and its distinct exceptions.
+WEB_LOGS = {
+    "flask_devserver.log": ("ZeroDivisionError: division by zero", "KeyError: 5", "ValueError: invalid literal"),
+    "uvicorn_asgi.log": ("KeyError: 'carol'", "ZeroDivisionError: division by zero"),
+    "express_morgan.log": ("TypeError: Cannot read properties of undefined", "SyntaxError: Expected double-quoted"),
+}
+
+
+def recorded(name: str) -> str:
+    """A recorded log, with the ANSI colours the pipeline strips before detection already stripped."""
+    return _ANSI.sub("", (LOG_DATA / name).read_text())
+
+
+def test_failed_progress_and_short_summary_lines_are_kept_verbatim():
+    content = recorded("pytest_more_itertools.log")
+    lines = content.splitlines()
+    result, _ = run(content)
+    assert result.kind == "log" and saved(result, content) >= 0.8
+    shown = set(result.text.splitlines())
+    progress = [line for line in lines if re.match(r"\S+::\S+ FAILED +\[", line)]
+    start = next(i for i, line in enumerate(lines) if "short test summary info" in line)
+    summary = lines[start:]
+    assert len(progress) >= 10 and len(summary) >= 40
+    assert [line for line in progress if line not in shown] == []
+    assert [line for line in summary if line not in shown] == []
+
+
+def test_pytest_session_header_is_kept():
+    content = recorded("pytest_more_itertools.log")
+    header = [line for line in content.splitlines()[:6] if re.match(r"platform |rootdir: |configfile: |collect", line)]
+    assert len(header) == 4
+    for max_tokens in (None, 2000, 600):
+        result, _ = run(content, max_tokens=max_tokens)
+        assert all(line in result.text.splitlines() for line in header), max_tokens
+
+
+def test_each_warning_class_keeps_its_first_locations_and_says_its_total():
+    content = recorded("make_regex_warnings.log")
+    result, _ = run(content)
+    assert result.kind == "log" and saved(result, content) >= 0.75
+    shown = set(result.text.splitlines())
+    by_flag: dict[str, list[str]] = {}
+    for line in content.splitlines():
+        match = re.search(r": warning: .*\[(-W[\w-]+)\]$", line)
+        if match:
+            by_flag.setdefault(match.group(1), []).append(line)
+    assert len(by_flag["-Wunused-parameter"]) > 50
+    for flag, located in by_flag.items():
+        assert [line for line in located[:5] if line not in shown] == [], flag
+        if len(located) > 1:
+            assert f"×{len(located)} in all" in result.text, flag
+
+
+@pytest.mark.parametrize("name", sorted(WEB_LOGS))
+def test_web_server_log_keeps_each_exception_with_its_request_and_counts_the_rest(name):
+    content = recorded(name)
+    result, store = run(content)
+    assert result.kind == "log" and saved(result, content) >= 0.8, result.text
+    shown = result.text.splitlines()
+    for exception in WEB_LOGS[name]:
+        assert any(line.startswith(exception) for line in shown), exception
+    # Every request that failed with a 5xx is there, next to its traceback.
+    failed = [line for line in content.splitlines() if re.search(r'(?:HTTP/1\.1" | )5\d\d\b', line)]
+    assert failed and all(line in shown for line in failed)
+    for index, line in enumerate(shown):
+        if line in failed:
+            near = shown[max(0, index - 2) : index + 3]
+            assert any(re.match(r"\w+(?:Error|Exception)\b", other) for other in near), line
+    # The routine requests are folded, with counts.
+    folded = [line for line in shown if re.match(r"\[×\d+\] .*GET /", line)]
+    assert folded and sum(int(re.match(r"\[×(\d+)\]", line).group(1)) for line in folded) > 100
+
+
+@pytest.mark.parametrize("name", ["pytest_more_itertools.log", "make_regex_warnings.log", *sorted(WEB_LOGS)])
+def test_folded_lines_read_as_patterns_not_alternations_of_ids(name):
+    result, _ = run(recorded(name))
+    alternations = re.findall(r"\{[^{}]*\|[^{}]*\}", result.text)
+    assert [a for a in alternations if "/" in a or "::" in a or "." in a] == []
+
+
+@pytest.mark.parametrize("name", ["pytest_more_itertools.log", "make_regex_warnings.log", *sorted(WEB_LOGS)])
+@pytest.mark.parametrize("max_tokens", [300, 1500])
+def test_a_callers_cap_is_never_exceeded(name, max_tokens):
+    result, _ = run(recorded(name), max_tokens=max_tokens)
+    assert result.kind == "log" and result.compressed
+    assert result.tokens_after <= max_tokens
+    assert "cap:head+tail" not in result.transforms  # the log compressor fit by itself

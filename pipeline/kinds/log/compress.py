@@ -14,11 +14,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ...contract import Compressed, Context, Item
+from ...markers import marker
 from . import signals
 from .blocks import blocks, sections
 from .gaps import fold_gaps, span
 from .signals import Role
-from .templates import TemplateIndex
+from .templates import TemplateIndex, masked_text
 
 _MIN_LINES = 8
 # Lines after an error that still explain it (a traceback, a compiler's caret).
@@ -27,11 +28,15 @@ _CONTEXT_BEFORE = 8
 _EDGE_LINES = 3
 # Repeats of one error template kept verbatim before the rest are only counted.
 _ERROR_REPEATS = 2
+# Occurrences of one warning class (``-Wunused-parameter``) whose locations are kept: the location is the news.
+_WARNING_LOCATIONS = 5
 # Share of the budget the kept lines may take; the rest folds the gaps between them.
 _KEPT_SHARE = 0.8
 # What a note like "[… 1,204 lines omitted (lines 4–1207)]" costs, for a kept line that opens a new gap.
 _GAP_NOTE_TOKENS = 14
-_FIT_ATTEMPTS = 3
+_FIT_ATTEMPTS = 4
+# Room for the summary's counts growing past the estimate made with nothing kept.
+_MARKER_SLACK = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,7 @@ class _Priority:
 P = _Priority
 # Failures and warnings fold only among themselves, never into the ordinary lines they resemble.
 _GROUP = {Role.ERROR: 1, Role.WARNING: 2, Role.SUMMARY: 3, Role.SECTION: 4}
+_EXCERPT_GROUP = 5
 
 
 class LogCompressor:
@@ -67,14 +73,22 @@ class LogCompressor:
         clean = [line.rstrip("\r") for line in lines]
         roles = [signals.classify(line) for line in clean]
         templates = TemplateIndex()
-        template_of = [templates.add(i, line, _GROUP.get(roles[i], 0)) for i, line in enumerate(clean)]
+        template_of = [
+            templates.add(i, line, _group(line, roles[i]), fuzzy=not signals.is_code_excerpt(line))
+            for i, line in enumerate(clean)
+        ]
+        class_of = [_class(line, roles[i], template_of[i]) for i, line in enumerate(clean)]
         failure_sections = sections(clean, roles)
-        priority = _priorities(clean, roles, template_of, templates, failure_sections)
-        allowance = ctx.budget_tokens * _KEPT_SHARE
+        priority = _priorities(clean, roles, template_of, class_of, failure_sections)
+        # The pipeline closes the output with a marker carrying the summary: the cap holds for both.
+        reserve = ctx.count_tokens(marker(_summary(clean, roles, [], 0), ctx.key, ctx.query)) + _MARKER_SLACK
+        budget = max(1, ctx.budget_tokens - reserve)
+        allowance = budget * _KEPT_SHARE
         for _ in range(_FIT_ATTEMPTS):
             kept = _select(clean, priority, ctx, allowance)
-            text, shown = _render(clean, kept, template_of, templates, roles, ctx)
-            tokens = ctx.count_tokens(text)
+            text, shown = _render(clean, kept, template_of, class_of, templates, roles, ctx, budget)
+            summary = _summary(clean, roles, kept, shown)
+            tokens = ctx.count_tokens(text) + ctx.count_tokens(marker(summary, ctx.key, ctx.query)) + 1
             if tokens <= ctx.budget_tokens:
                 break
             # The notes between far-apart kept lines cost more than estimated: keep fewer lines.
@@ -82,17 +96,36 @@ class LogCompressor:
         items = [Item(span(a, b), "\n".join(lines[a:b])) for a, b in blocks(clean, roles, failure_sections)]
         return Compressed(
             text=text,
-            summary=_summary(clean, roles, kept, shown),
+            summary=summary,
             transform="log:templates",
             items=items,
         )
+
+
+def _group(line: str, role: Role) -> int:
+    """Lines of different groups never share a template: a request's status, a failure, a warning, a summary."""
+    status = signals.http_status(line)
+    if status is not None:
+        return 1000 + status
+    if signals.is_code_excerpt(line):
+        return _EXCERPT_GROUP
+    return _GROUP.get(role, 0)
+
+
+def _class(line: str, role: Role, template_id: int) -> str:
+    """What repeats of a diagnostic are counted by: a compiler warning's flag, else its template."""
+    if role is Role.WARNING:
+        flag = signals.warning_class(line)
+        if flag:
+            return flag
+    return f"#{template_id}"
 
 
 def _priorities(
     lines: list[str],
     roles: list[Role],
     template_of: list[int],
-    templates: TemplateIndex,
+    class_of: list[str],
     failure_sections: list[tuple[int, int]],
 ) -> dict[int, int]:
     """How much each notable line is worth keeping; unlisted lines are folded."""
@@ -117,28 +150,66 @@ def _priorities(
             else:
                 offer(index, P.CONTEXT if index - start <= 3 or index == end - 1 else P.BODY)
     seen_errors: Counter[int] = Counter()
-    seen_warnings: set[int] = set()
+    seen_messages: set[str] = set()
+    seen_warnings: Counter[str] = Counter()
     for index, role in enumerate(roles):
-        if role is Role.SUMMARY:
+        line = lines[index]
+        if role is Role.SUMMARY or signals.is_session_header(line):
             offer(index, P.SUMMARY)
         elif role is Role.ERROR:
+            # Every test that failed is named; other errors: the first of each kind, then each new message.
             seen_errors[template_of[index]] += 1
-            offer(index, P.FAILURE if seen_errors[template_of[index]] <= _ERROR_REPEATS else P.EXTRA)
+            message = masked_text(line.strip())
+            if signals.is_test_verdict(line) or seen_errors[template_of[index]] <= _ERROR_REPEATS:
+                offer(index, P.FAILURE)
+            else:
+                offer(index, P.KEY if message not in seen_messages else P.EXTRA)
+            seen_messages.add(message)
             _offer_context(lines, roles, index, offer)
         elif role is Role.SECTION:
             offer(index, P.FAILURE)
-        elif role is Role.WARNING and template_of[index] not in seen_warnings:
-            seen_warnings.add(template_of[index])
+        elif role is Role.WARNING and seen_warnings[class_of[index]] < _warning_repeats(line):
+            seen_warnings[class_of[index]] += 1
             offer(index, P.CONTEXT)
             for after in range(index + 1, min(len(lines), index + 4)):
                 if not signals.is_continuation(lines[after]):
                     break
                 offer(after, P.EXTRA)
-        elif signals.is_separator(lines[index]) and any(c.isalpha() for c in lines[index]):
+        elif signals.is_separator(line) and any(c.isalpha() for c in line):
             offer(index, P.BODY)
+    for start, end in _short_summaries(lines, roles):
+        for index in range(start, end):
+            offer(index, P.SUMMARY)
+    for index, line in enumerate(lines):
+        # The same opening line heads every traceback: it is worth what the traceback's best frame is worth.
+        if line.startswith("Traceback (most recent call last)"):
+            end = index + 1
+            while end < len(lines) and roles[end] in (Role.FRAME, Role.CONTINUATION):
+                end += 1
+            frames = [priority[i] for i in range(index + 1, end) if i in priority]
+            if frames:
+                priority[index] = min(frames)
     for index in [*range(_EDGE_LINES), *range(len(lines) - _EDGE_LINES, len(lines))]:
         offer(index, P.EDGE)
     return priority
+
+
+def _warning_repeats(line: str) -> int:
+    """How many of a warning class to keep: several when each names its own place, else the first."""
+    return _WARNING_LOCATIONS if signals.has_location(line) else 1
+
+
+def _short_summaries(lines: list[str], roles: list[Role]) -> list[tuple[int, int]]:
+    """``(start, end)`` of each runner's short summary: its header down to the closing totals line."""
+    found = []
+    for index, line in enumerate(lines):
+        if not (line.startswith("=") and "short test summary info" in line):
+            continue
+        end = index + 1
+        while end < len(lines) and roles[end] is not Role.SUMMARY and not signals.is_separator(lines[end]):
+            end += 1
+        found.append((index, min(end + 1, len(lines))))
+    return found
 
 
 def _offer_context(lines: list[str], roles: list[Role], index: int, offer) -> None:
@@ -197,16 +268,18 @@ def _render(
     lines: list[str],
     kept: list[int],
     template_of: list[int],
+    class_of: list[str],
     templates: TemplateIndex,
     roles: list[Role],
     ctx: Context,
+    budget: int,
 ) -> tuple[str, int]:
     """The kept lines in order, with notes on repeats, and every gap between them folded."""
     kept_set = set(kept)
     kept_tokens = sum(ctx.count_tokens(lines[i]) + 1 for i in kept)
-    notes = _repeat_notes(kept, template_of, templates, roles, kept_set)
+    notes = _repeat_notes(kept, class_of, roles, kept_set)
     note_tokens = sum(ctx.count_tokens(note) + 1 for note in notes.values())
-    allowance = max(0, ctx.budget_tokens - kept_tokens - note_tokens)
+    allowance = max(0, budget - kept_tokens - note_tokens)
     folded = fold_gaps(lines, kept, template_of, templates, allowance, ctx.count_tokens)
     out: list[str] = []
     index = 0
@@ -223,23 +296,27 @@ def _render(
     return "\n".join(out), len(kept)
 
 
-def _repeat_notes(
-    kept: list[int], template_of: list[int], templates: TemplateIndex, roles: list[Role], kept_set: set[int]
-) -> dict[int, str]:
-    """After the first kept line of a repeated error or warning: how often it occurs in all."""
+def _repeat_notes(kept: list[int], class_of: list[str], roles: list[Role], kept_set: set[int]) -> dict[int, str]:
+    """After the first kept line of a repeated error or warning class: how often it occurs in all."""
     notes: dict[int, str] = {}
-    noted: set[int] = set()
+    members_of: dict[str, list[int]] = {}
+    for index, role in enumerate(roles):
+        if role in (Role.ERROR, Role.WARNING):
+            members_of.setdefault(class_of[index], []).append(index)
+    noted: set[str] = set()
     for index in kept:
         if roles[index] not in (Role.ERROR, Role.WARNING):
             continue
-        template_id = template_of[index]
-        if template_id in noted:
+        key = class_of[index]
+        if key in noted:
             continue
-        noted.add(template_id)
-        members = templates.templates[template_id].lines
+        noted.add(key)
+        members = members_of[key]
         hidden = [i for i in members if i not in kept_set]
         if hidden:
             notes[index] = f"[↑ ×{len(members):,} in all; {len(hidden):,} more not shown, {span(hidden[0], hidden[-1] + 1)}]"
+        elif len(members) > 1 and key.startswith("-W"):
+            notes[index] = f"[↑ {key} ×{len(members):,} in all, each shown]"
     return notes
 
 

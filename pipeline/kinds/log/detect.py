@@ -35,11 +35,21 @@ _LOG_LINE = re.compile(
     r"|Attempting uninstall|Uninstalling|Successfully|Processing|Linking|Generating|Scanning|Installed|Built)\b"
     r"|^\[\s*\d+(?:/\d+|%)\]|^\s+(?:CC|CXX|LD|AR|AS|GEN|CCLD)\s|^\[(?:INFO|WARNING|ERROR)\]|^> Task :|^npm (?:WARN|ERR!|notice)"
 )
+# Web servers' request lines and application servers' own lines (werkzeug, Django, gunicorn, uvicorn, morgan, Rails).
+_SERVER_LINE = re.compile(
+    r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/\d(?:\.\d)?" [1-5]\d\d\b'
+    r"|^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* [1-5]\d\d (?:[\d.]+ ms|-)"
+    r'|^Started (?:GET|POST|PUT|PATCH|DELETE|HEAD) "/|^Completed [1-5]\d\d |^Processing by \S+#\S+ as '
+    r"|^\[\d{4}-\d{2}-\d{2} [\d:,.]+\] (?:ERROR|WARNING|INFO|DEBUG) in \w+: "
+    r"|^\s*\* (?:Running on|Serving Flask app|Debug mode)"
+    r"|^(?:Internal Server Error|Not Found|Bad Request): /"
+    r"|^(?:Traceback \(most recent call last\):|\w+(?:Error|Exception): )"
+)
 _TOOL_HINT = re.compile(r"test|build|run|exec|shell|bash|command|terminal|log|install|make|compile|lint|check", re.I)
 
 
 def _is_log_line(line: str) -> bool:
-    if _LOG_LINE.search(line):
+    if _LOG_LINE.search(line) or _SERVER_LINE.search(line):
         return True
     return signals.classify(line) in (Role.SUMMARY, Role.SECTION, Role.FRAME)
 

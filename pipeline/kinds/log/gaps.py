@@ -74,7 +74,8 @@ def fold_gaps(
         return sum(count_tokens(line) + 1 for line in text)
 
     folded = {gap.start: gap.fold(3) for gap in gaps}
-    used = sum(cost(text) for text in folded.values())
+    # Short gaps shown as they are take their share of the allowance first.
+    used = sum(cost(text) for _, text in result.values()) + sum(cost(text) for text in folded.values())
     for level in (2, 1, 0):
         for gap in gaps:
             finer = gap.fold(level)
@@ -94,13 +95,15 @@ def _kinds(lines: list[str], members: list[int], template_of: list[int], templat
         by_template.setdefault(template_of[i], []).append(i)
     kinds = []
     for template_id, indices in by_template.items():
-        if len(indices) == 1:
-            text = lines[indices[0]]
-        else:
-            rendered = templates.templates[template_id].render(lines[i] for i in indices)
-            text = f"[×{len(indices):,}] {rendered}"
-        kinds.append(_Kind(len(indices), indices[0], text))
-    return kinds
+        template = templates.templates[template_id]
+        for group in template.split([lines[i] for i in indices]):
+            chosen = [indices[g] for g in group]
+            if len(chosen) == 1:
+                text = lines[chosen[0]]
+            else:
+                text = f"[×{len(chosen):,}] {template.render(lines[i] for i in chosen)}"
+            kinds.append(_Kind(len(chosen), chosen[0], text))
+    return sorted(kinds, key=lambda kind: kind.first)
 
 
 def span(start: int, end: int) -> str:

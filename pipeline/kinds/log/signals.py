@@ -99,10 +99,72 @@ _LIBRARY = re.compile(
 _CONTINUATION = re.compile(r"^(?:\s+\S|E\s|>\s|Caused by:|During handling|The above exception|\s*\^|\s*\|)")
 
 
+# A request line as web servers log it: Common Log Format (werkzeug, Django, gunicorn, uvicorn), morgan's formats.
+_REQUEST = re.compile(
+    r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE) \S+ HTTP/\d(?:\.\d)?" (?P<clf>[1-5]\d\d)\b'
+    r"|^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* (?P<bare>[1-5]\d\d) (?:[\d.]+ ms|-)"
+    r"|^Completed (?P<rails>[1-5]\d\d) "
+)
+# The lines a test runner opens a session with: which interpreter, plugins, config and how many tests.
+_SESSION_HEADER = re.compile(
+    r"^=+ test session starts =+$|^platform \S+ -- Python |^(?:rootdir|configfile|testpaths|cachedir|plugins): "
+    r"|^collect(?:ed|ing \.\.\. collected) \d+ items?|^running \d+ tests?$|^TAP version \d|^Ran all test suites"
+    r"|^ RUNS? |^\s*RUN\s+v\d"
+)
+# A test's verdict line: pytest's progress (``a.py::t FAILED``) and its short summary (``FAILED a.py::t - ...``).
+_TEST_VERDICT = re.compile(
+    r"^\S+::\S.*? (?:SUB)?(?:FAILED|ERROR|XPASS)\b|^(?:SUB)?(?:FAILED|ERROR|XPASS)(?:\([^)]*\))? \S+(?: - |$)"
+)
+_LOCATION = re.compile(r"^\S+?(?::\d+){1,2}: |^\S+\(\d+,\d+\): ")
+_WARNING_FLAG = re.compile(r"\[(-W[\w=+-]+)\]\s*$")
+# gcc/clang echo the offending source under a diagnostic: `` 4110 | code`` and ``      |   ^~~~``.
+_CODE_EXCERPT = re.compile(r"^\s*\d*\s\|(?:\s|$)")
+
+
+def http_status(line: str) -> int | None:
+    """The response status of a web server's request line, or None when ``line`` is not one."""
+    if "HTTP/" not in line and not line[:1].isupper():
+        return None
+    match = _REQUEST.search(line)
+    if not match:
+        return None
+    return int(match.group("clf") or match.group("bare") or match.group("rails"))
+
+
+def is_session_header(line: str) -> bool:
+    """A test runner's session header: platform and versions, rootdir, plugins, how many tests were collected."""
+    return bool(_SESSION_HEADER.match(line))
+
+
+def is_test_verdict(line: str) -> bool:
+    """A line giving one test's failure or error (a progress line or a short-summary line)."""
+    return bool(_TEST_VERDICT.match(line))
+
+
+def warning_class(line: str) -> str | None:
+    """The compiler flag that names a diagnostic's class (``-Wunused-parameter``), if the line ends with one."""
+    match = _WARNING_FLAG.search(line)
+    return match.group(1) if match else None
+
+
+def has_location(line: str) -> bool:
+    """A diagnostic that says where it is (``src/a.c:12:5: warning: ...``, ``a.ts(3,7): error ...``)."""
+    return bool(_LOCATION.match(line))
+
+
+def is_code_excerpt(line: str) -> bool:
+    """A compiler's echo of source under a diagnostic (``  12 | int x;`` or its caret line)."""
+    return bool(_CODE_EXCERPT.match(line))
+
+
 def classify(line: str) -> Role:
     """The role of one log line."""
     if not line.strip():
         return Role.PLAIN
+    status = http_status(line)
+    if status is not None:
+        # A server error's request line belongs with its traceback; any other request is routine.
+        return Role.ERROR if status >= 500 else Role.PLAIN
     if _SUMMARY.match(line):
         return Role.SUMMARY
     if _SECTION.match(line):

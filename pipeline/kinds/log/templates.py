@@ -19,6 +19,8 @@ _SIMILARITY = 0.6
 # A bucket holding more templates than this is not a repeating log: stop merging, keep exact.
 _MAX_TEMPLATES_PER_BUCKET = 64
 _MAX_SLOT_VALUES = 3
+# More value combinations than this are not a few kinds of line: one pattern says them better.
+_MAX_SPLIT_GROUPS = 6
 
 _TS = (
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
@@ -40,8 +42,6 @@ class Template:
     """One cluster of similar lines: its tokens (``<*>`` where lines disagree) and where its lines are."""
 
     tokens: list[str]
-    # How many value slots each token of the first line held (a wildcard still uses its own up).
-    slot_counts: list[int] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
 
     @property
@@ -55,24 +55,58 @@ class Template:
         Past 500 members the ranges come from 500 evenly spread ones, the
         first and the last always among them.
 
-        Numbers become ``{5–44}ms``, timestamps and ids ``{first … last}``,
-        wildcards the few values they take (``{PASSED|SKIPPED}``) or ``<*>``.
+        Numbers become ``{5–44}ms``, timestamps and ids ``{first … last}``; a
+        wildcard shows its value when every member has the same one, else
+        ``<*>``: a pattern, never an alternation of unrelated ids
+        (:meth:`split` separates the few-valued ones first).
         """
+        sample = _spread(list(members), _RENDER_SAMPLE)
+        if not sample:
+            return " ".join(self.tokens)
         ranges = _Ranges()
         wild = [position for position, token in enumerate(self.tokens) if token == WILDCARD]
-        for line in _spread(list(members), _RENDER_SAMPLE):
+        for line in sample:
             ranges.add(wild, line)
-        slots = iter(range(sum(self.slot_counts)))
+        first = masked_text(sample[0].strip()).split()
+        slot = 0
         out: list[str] = []
         for position, token in enumerate(self.tokens):
+            shape = first[position] if position < len(first) else token
+            slots = len(_SLOT_RE.findall(shape))
             if token == WILDCARD:
-                for _ in range(self.slot_counts[position]):
-                    next(slots, None)
                 seen = ranges.wild.get(position, [])
-                out.append("{" + "|".join(seen) + "}" if 1 < len(seen) <= _MAX_SLOT_VALUES else WILDCARD)
-                continue
-            out.append(_SLOT_RE.sub(lambda _m: ranges.text(next(slots, None)), token))
+                if len(seen) != 1:
+                    out.append(WILDCARD)
+                    slot += slots
+                    continue
+                token = seen[0]
+            numbered = iter(range(slot, slot + slots))
+            out.append(_SLOT_RE.sub(lambda _m: ranges.text(next(numbered, None)), token))
+            slot += slots
         return " ".join(out)
+
+    def split(self, members: list[str]) -> list[list[int]]:
+        """Positions in ``members`` grouped by the values of the wildcards that take only a few values there.
+
+        ``GET /health`` and ``GET /users/alice`` then fold as two counted
+        lines rather than one ``{/health|/users/alice}``; wildcards with many
+        values (test ids, file names) stay one ``<*>`` pattern.
+        """
+        wild = [position for position, token in enumerate(self.tokens) if token == WILDCARD]
+        if not wild or len(members) < 2:
+            return [list(range(len(members)))]
+        parts = [masked_text(line.strip()).split() for line in members]
+        few: list[int] = []
+        for position in wild:
+            values = {p[position] if position < len(p) else "" for p in parts}
+            if 1 < len(values) <= _MAX_SLOT_VALUES:
+                few.append(position)
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for index, p in enumerate(parts):
+            groups.setdefault(tuple(p[i] if i < len(p) else "" for i in few), []).append(index)
+        if len(groups) > _MAX_SPLIT_GROUPS:
+            return [list(range(len(members)))]
+        return list(groups.values())
 
 
 class _Ranges:
@@ -169,21 +203,23 @@ class TemplateIndex:
         self._exact: dict[tuple[int, str], int] = {}
         self._buckets: dict[tuple[int, int, str], list[int]] = {}
 
-    def add(self, index: int, line: str, group: int = 0) -> int:
+    def add(self, index: int, line: str, group: int = 0, fuzzy: bool = True) -> int:
         """Put line number ``index`` (0-based) into its template and return the template's id.
 
         Lines of different ``group`` never share a template (a FAILED line must
-        not fold into the PASSED lines it resembles).
+        not fold into the PASSED lines it resembles). A line added with
+        ``fuzzy`` false only joins lines equal to it once masked (source code
+        echoed by a compiler: two statements sharing words are not a pattern).
         """
         masked = masked_text(line.strip())
         template_id = self._exact.get((group, masked))
         tokens = masked.split()
         if template_id is None:
             bucket = (group, *self._bucket(tokens))
-            template_id = self._match(tokens, bucket)
+            template_id = self._match(tokens, bucket) if fuzzy else None
             if template_id is None:
                 template_id = len(self.templates)
-                self.templates.append(Template(list(tokens), [len(_SLOT_RE.findall(t)) for t in tokens]))
+                self.templates.append(Template(list(tokens)))
                 self._buckets.setdefault(bucket, []).append(template_id)
             self._exact[(group, masked)] = template_id
         template = self.templates[template_id]
