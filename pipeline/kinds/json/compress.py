@@ -283,10 +283,24 @@ def _every_row(view: Rows, found: Candidates, budget: int) -> tuple[Rows, Select
         return None
     everything = Candidates(found.ordered + [(i, "rest") for i in range(len(view))], found.failures)
     everything.query_matches = found.query_matches
-    for shown in (view, _tightened(view), _tightened(view, render.TIGHTEST)):
-        if shown is not None and sum(shown[i] for i in range(len(shown))) <= budget:
+    tries = [view]
+    # Rows this short have nothing to shorten: harder limits would give the same rows.
+    if any(len(text) > render.TIGHTEST.string for text in view.array.texts):
+        tries += [_tightened(view), _tightened(view, render.TIGHTEST)]
+    for shown in tries:
+        if shown is not None and _fits(shown, budget):
             return shown, select_rows(everything, shown, budget)
     return None
+
+
+def _fits(view: Rows, budget: int) -> bool:
+    """True when every row of ``view`` fits ``budget`` (stops measuring once it does not)."""
+    used = 0
+    for i in range(len(view)):
+        used += view[i]
+        if used > budget:
+            return False
+    return True
 
 
 def _tightened(view: Rows, limits: render.Limits = render.TIGHT) -> Rows | None:
