@@ -193,6 +193,11 @@ class _Walker:
         # In Python the note is a statement, so a class whose members all went still has a body.
         lead = "...  #" if self.syntax.indented else self.syntax.comment_prefix
         note = f"{self.source.indent(first)}{lead} [{what} elided, {span(first, last)}: {shown}]"
+        one_liners = all(definition.start_row == definition.end_row for definition in dropped)
+        if one_liners and len(note) >= len(self.source.lines(first, last)):
+            # A note as long as the members it replaces saves nothing: they stay as they are.
+            dropped.clear()
+            return
         self.cutter.note_rows(first, last, note)
         self.outline.dropped += len(dropped)
         dropped.clear()
