@@ -516,7 +516,7 @@ def test_a_big_object_used_as_a_map_is_a_collection():
     for key in [*keys[:3], *keys[-3:], "5.4.2"]:
         assert f"\n{json.dumps(key)}: " in result.text
     shown = len(re.findall(r'^"[^"]+": "', result.text, flags=re.MULTILINE))
-    assert shown < 100 and f"$.time: 3478 rows → {shown} shown; {3478 - shown} omitted" in result.summary
+    assert shown < 100 and f"$.time: 3478 entries → {shown} shown; {3478 - shown} omitted" in result.summary
 
 
 def test_a_long_list_of_scalars_shows_its_ends_and_query_matches_with_a_count():

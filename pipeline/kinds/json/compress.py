@@ -329,7 +329,8 @@ def _render(
     for view, cols, rows_found, selection in zip(views, columns, found, selections, strict=True):
         lines.append(view.header(len(selection.kept)))
         lines.extend(view.line(i) for i in selection.kept)
-        summaries.append(array_summary(len(view), cols, selection, rows_found.query_matches))
+        noun = "entries" if view.is_map else "rows"
+        summaries.append(array_summary(len(view), cols, selection, rows_found.query_matches, noun))
     return "\n".join(lines), summaries
 
 

@@ -19,13 +19,15 @@ SUMMARY_LIMIT = 200
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def array_summary(total: int, columns: Columns, selection: Selection, query_matches: frozenset[int]) -> list[str]:
-    """The omission summary of one array of ``total`` rows as parts, most important first."""
+def array_summary(
+    total: int, columns: Columns, selection: Selection, query_matches: frozenset[int], noun: str = "rows"
+) -> list[str]:
+    """The omission summary of one collection of ``total`` rows (a map's: entries) as parts, most important first."""
     kept, reasons = selection.kept, selection.reasons
     kept_set = set(kept)
     dropped = [i for i in range(total) if i not in kept_set]
-    head = f"{total} rows → {len(kept)} shown; {len(dropped)} omitted"
-    flagged = [i for i, why in reasons.items() if why.startswith(("failure", "outlier", "rare"))]
+    head = f"{total} {noun} → {len(kept)} shown; {len(dropped)} omitted"
+    flagged = [i for i, why in reasons.items() if why.startswith(("failure", "outlier", "rare", "null"))]
     key = category_field(columns, flagged) if dropped else None
     if key is not None:
         head += f" ({_counts(key, [columns.values[key][i] for i in dropped])})"
@@ -34,7 +36,7 @@ def array_summary(total: int, columns: Columns, selection: Selection, query_matc
         parts.append(f"{selection.dropped_failures} failing rows did not fit the budget")
     shown_matches = len(query_matches.intersection(kept))
     if len(query_matches) > shown_matches:
-        parts.append(f"{len(query_matches)} rows match the query, {shown_matches} shown")
+        parts.append(f"{len(query_matches)} {noun} match the query, {shown_matches} shown")
     why = Counter(reason.split(" ")[0] for reason in reasons.values())
     ordered = sorted(why.items(), key=lambda kv: (-kv[1], kv[0]))
     parts.append("shown: " + ", ".join(f"{n} {name}" for name, n in ordered))
