@@ -435,6 +435,8 @@ WEB_LOGS = {
     "flask_devserver.log": ("ZeroDivisionError: division by zero", "KeyError: 5", "ValueError: invalid literal"),
     "uvicorn_asgi.log": ("KeyError: 'carol'", "ZeroDivisionError: division by zero"),
     "express_morgan.log": ("TypeError: Cannot read properties of undefined", "SyntaxError: Expected double-quoted"),
+    "gunicorn_flask.log": ("ZeroDivisionError: division by zero", "ValueError: invalid literal"),
+    "django_runserver.log": ("KeyError: 'kiwi'", "ZeroDivisionError: division by zero"),
 }
 
 
@@ -492,7 +494,7 @@ def test_web_server_log_keeps_each_exception_with_its_request_and_counts_the_res
     for exception in WEB_LOGS[name]:
         assert any(line.startswith(exception) for line in shown), exception
     # Every request that failed with a 5xx is there, next to its traceback.
-    failed = [line for line in content.splitlines() if re.search(r'(?:HTTP/1\.1" | )5\d\d\b', line)]
+    failed = [line for line in content.splitlines() if re.search(r'HTTP/1\.1" 5\d\d\b|^(?:GET|POST) \S+ 5\d\d ', line)]
     assert failed and all(line in shown for line in failed)
     for index, line in enumerate(shown):
         if line in failed:
