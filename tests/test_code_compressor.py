@@ -826,6 +826,10 @@ def test_c_header_compresses_keeping_prototypes_and_defines():
         assert any(re.search(rf"\b{name} \(", line) for line in out), name
     for define in ("#define SEEK_SET", "#define BUFSIZ", "#define EOF"):
         assert any(line.startswith(define) for line in out), define
+    # Each prototype is its own item, with the comment above it, for a query to find.
+    items = CodeCompressor().compress(header, _code_ctx(header, str(STDIO_H))).items
+    fopen = [item for item in items if re.search(r"^extern FILE \*fopen \(", item.text, re.MULTILINE)]
+    assert len(fopen) == 1 and fopen[0].text.startswith("/* Open a file and create a new stream for it.")
 
 
 @needs_headers

@@ -230,7 +230,7 @@ def _module_chunk(items: list[Item], source: Source, first: int, last: int) -> N
 def _summary(rows: int, language: str, found: Outline, outline: Outline, level: Options) -> str:
     """``1,240 lines of python → outline: 48 functions, 6 classes; 1,020 lines elided (2 kept whole for the query)``."""
     counts = Counter(definition.kind for definition in found.definitions)
-    plural = {"function": "functions", "method": "methods", "class": "classes", "type": "types"}
+    plural = {"function": "functions", "method": "methods", "class": "classes", "type": "types", "field": "fields"}
     parts = [f"{counts[kind]:,} {plural[kind] if counts[kind] != 1 else kind}" for kind in plural if counts[kind]]
     shape = ", ".join(parts) or "no definitions"
     summary = f"{rows:,} lines of {language} → outline: {shape}; {outline.elided_rows:,} lines elided"
@@ -238,6 +238,8 @@ def _summary(rows: int, language: str, found: Outline, outline: Outline, level: 
         summary += f" ({len(outline.kept_whole)} kept whole for the query)"
     if not level.docs:
         summary += "; doc comments dropped"
+    if level.first_lines:
+        summary += "; declarations cut to their first line"
     if outline.dropped:
         summary += f"; {outline.dropped:,} members' signatures dropped for size"
     return summary

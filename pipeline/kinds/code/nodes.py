@@ -125,6 +125,8 @@ class NodeReader:
         valued = self._function_value(node) if syntax.function_values else None
         if valued is not None:
             return Member("function", node, function=valued)
+        if kind == "declaration" and syntax.name == "c" and self._prototype(node):
+            return Member("function", node, function=node)  # a header's prototype: named and retrievable
         if kind in syntax.fields:
             return Member("field", node, "field")
         if kind in syntax.constants or node is not outer:
@@ -230,6 +232,15 @@ class NodeReader:
         elif kind in ("public_field_definition", "field_definition"):
             value = node.child_by_field_name("value")
         return value if value is not None and value.type in self.syntax.function_values else None
+
+    def _prototype(self, node: Node) -> bool:
+        """True for a C declaration of a function (``extern FILE *fopen (const char *, const char *);``)."""
+        declarator = node.child_by_field_name("declarator")
+        for _ in range(4):
+            if declarator is None or declarator.type == "function_declarator":
+                break
+            declarator = declarator.child_by_field_name("declarator")
+        return declarator is not None and declarator.type == "function_declarator"
 
     def _assigns(self, node: Node, name: str) -> bool:
         """True for a Python statement assigning to ``name`` (``__all__ = [...]``, ``__all__: list[str] = ...``)."""
