@@ -551,3 +551,13 @@ def test_a_callers_cap_is_never_exceeded_with_the_closing_marker(name, cap):
     result = JsonCompressor().compress(text, ctx)
     assert count_tokens(f"{result.text}\n{marker(result.summary, ctx.key, ctx.query)}") <= cap
     assert JsonCompressor().compress(text, ctx).text == result.text
+
+
+def test_a_cap_holds_for_one_record_without_a_big_collection():
+    record = json.loads(recorded("pip_inspect.json"))["installed"][5]
+    text = json.dumps(record, indent=2)
+    for cap in (150, 600):
+        ctx = Context(key=content_key(text), budget_tokens=cap, count_tokens=count_tokens, budget_is_cap=True)
+        result = JsonCompressor().compress(text, ctx)
+        assert count_tokens(f"{result.text}\n{marker(result.summary, ctx.key)}") <= cap
+        assert record["metadata"]["name"] in result.text and not result.lossless

@@ -111,6 +111,12 @@ class JsonCompressor:
         if result is None:  # nothing long to shorten: minified is the best there is
             result = _minified(minified)
             result.items = _top_level_items(doc, surrogates)
+        limit = ctx.budget_tokens - _RESERVED_TOKENS
+        if ctx.budget_is_cap and tokens.measure(result.text) > limit:
+            result.text, result.lossless = _cut_to(result.text, limit, tokens), False
+            kept_all = ("; nothing omitted", "; every key kept")
+            result.summary = functools.reduce(lambda text, claim: text.replace(claim, ""), kept_all, result.summary)
+            result.summary = f"head kept to fit the cap; {result.summary}"
         return result
 
     def _lossless(
