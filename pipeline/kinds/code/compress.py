@@ -94,13 +94,24 @@ class CodeCompressor:
         # A file of declarations (a `.d.ts`, a header) has no bodies to elide: it needs the shedding levels.
         declarative = found.elided_rows < source.rows * _DECLARATIVE_ELIDED_SHARE
         tried: list[tuple[Options, Outline, str, int]] = []
-        for level in _levels(found.definitions, declarative or ctx.budget_is_cap):
+
+        def attempt(level: Options) -> tuple[Options, Outline, str, int]:
             outline = walk(root, source, syntax, replace(level, keep=keep)) if level is not _LEVELS[0] or keep else found
             text = apply(source, outline.edits)
             summary = _summary(source.rows, language, found, outline, level)
-            tried.append((level, outline, text, ctx.count_tokens(text) + _marker_tokens(ctx, summary)))
+            return level, outline, text, ctx.count_tokens(text) + _marker_tokens(ctx, summary)
+
+        for level in _levels(found.definitions, declarative or ctx.budget_is_cap):
+            tried.append(attempt(level))
             if tried[-1][3] <= ctx.budget_tokens:
                 break
+        if ctx.budget_is_cap and tried[-1][0].drop_members and tried[-1][3] <= ctx.budget_tokens:
+            # Fill the cap: name the members of the biggest classes only, as few classes as fit.
+            for some in _biggest_first(found.definitions):
+                candidate = attempt(replace(tried[-1][0], drop_members_of=some))
+                if candidate[3] <= ctx.budget_tokens:
+                    tried.append(candidate)
+                    break
         level, outline, text, tokens = tried[-1]
         if tokens > ctx.budget_tokens and ctx.budget_is_cap:
             # Even the barest outline is over the caller's cap: the declarations that fit, line by line.
@@ -143,6 +154,20 @@ def _levels(definitions: list[Definition], shed: bool) -> list[Options]:
         if any(d.depth >= 1 for d in definitions):
             levels.append(_DECLARATION_LEVELS[2])
     return levels
+
+
+def _biggest_first(definitions: list[Definition]) -> list[frozenset[int]]:
+    """Keys of the classes with the most members: the biggest one, then two, four, ... (all but one)."""
+    members = Counter(
+        d.parent_key for d in definitions if d.parent_key is not None and d.kind in ("function", "method", "field")
+    )
+    ranked = [key for key, _ in sorted(members.items(), key=lambda item: (-item[1], item[0]))]
+    sizes = []
+    size = 1
+    while size < len(ranked):
+        sizes.append(size)
+        size *= 2
+    return [frozenset(ranked[:size]) for size in sizes]
 
 
 def _marker_tokens(ctx: Context, summary: str) -> int:

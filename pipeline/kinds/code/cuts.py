@@ -60,7 +60,8 @@ class Options:
     ``drop_depth`` or deeper, and private members when ``drop_private``, are
     replaced by a counted note naming up to ``note_names`` of them; so are
     the later overloads of a name when ``drop_overloads``, and the methods of
-classes and interfaces when ``drop_members``. ``first_lines``
+classes and interfaces when ``drop_members`` (only of the classes whose
+keys are in ``drop_members_of``, when given). ``first_lines``
     cuts every multi-line declaration to its first line (a header's
     prototypes, a ``.d.ts`` file's members).
     """
@@ -75,6 +76,7 @@ classes and interfaces when ``drop_members``. ``first_lines``
     first_lines: bool = False
     drop_overloads: bool = False
     drop_members: bool = False
+    drop_members_of: frozenset[int] | None = None
     note_names: int = 8
 
 

@@ -43,6 +43,7 @@ class Definition:
     key: int
     node: Node
     private: bool
+    parent_key: int | None = None
 
 
 @dataclass(slots=True)
@@ -135,7 +136,11 @@ class _Walker:
             return
         if depth >= 1 and (
             (options.drop_private and definition.private)
-            or (options.drop_members and definition.kind in ("function", "method", "field"))
+            or (
+                options.drop_members
+                and definition.kind in ("function", "method", "field")
+                and (options.drop_members_of is None or definition.parent_key in options.drop_members_of)
+            )
             or (options.drop_depth is not None and depth >= options.drop_depth)
         ):
             dropped.append(definition)
@@ -178,6 +183,7 @@ class _Walker:
             key=member.node.start_byte,
             node=member.node,
             private=reader.is_private(member.node, name, parent.node if parent is not None else None),
+            parent_key=parent.key if parent is not None else None,
         )
 
     def _drop(self, dropped: list[Definition]) -> None:
