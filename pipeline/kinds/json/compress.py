@@ -201,7 +201,7 @@ class JsonCompressor:
             room = int(len(text) * limit / actual * 0.97) - len(rest_text) - 300 * len(views)
         summary = join_summaries([view.array.path for view in views], summaries)
         if ctx.budget_is_cap and tokens.measure(text) > limit:
-            text, summary = _cut_to(text, limit, tokens), f"cut to fit the cap; {summary}"
+            text, summary = _cut_to(text, limit, tokens), f"head kept to fit the cap; {summary}"
         return Compressed(text, summary, transform, _items_of(views))
 
 
