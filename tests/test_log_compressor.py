@@ -459,13 +459,14 @@ def test_failed_progress_and_short_summary_lines_are_kept_verbatim():
     assert [line for line in summary if line not in shown] == []
 
 
-def test_pytest_session_header_is_kept():
+def test_pytest_session_header_and_totals_are_kept_even_under_a_tight_cap():
     content = recorded("pytest_more_itertools.log")
     header = [line for line in content.splitlines()[:6] if re.match(r"platform |rootdir: |configfile: |collect", line)]
-    assert len(header) == 4
+    totals = content.splitlines()[-1]
+    assert len(header) == 4 and "44 failed, 749 passed" in totals
     for max_tokens in (None, 2000, 600):
         result, _ = run(content, max_tokens=max_tokens)
-        assert all(line in result.text.splitlines() for line in header), max_tokens
+        assert all(line in result.text.splitlines() for line in [*header, totals]), max_tokens
 
 
 def test_each_warning_class_keeps_its_first_locations_and_says_its_total():

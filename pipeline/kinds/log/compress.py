@@ -44,12 +44,14 @@ class _Priority:
     """Lower keeps first. Names say why a line is worth keeping."""
 
     SUMMARY = 0
-    FAILURE = 1
-    KEY = 2
-    CONTEXT = 3
-    BODY = 4
-    EDGE = 5
-    EXTRA = 6
+    # A runner's session header and short summary: every failing test named once, with its message.
+    VERDICT = 1
+    FAILURE = 2
+    KEY = 3
+    CONTEXT = 4
+    BODY = 5
+    EDGE = 6
+    EXTRA = 7
 
 
 P = _Priority
@@ -154,8 +156,10 @@ def _priorities(
     seen_warnings: Counter[str] = Counter()
     for index, role in enumerate(roles):
         line = lines[index]
-        if role is Role.SUMMARY or signals.is_session_header(line):
+        if role is Role.SUMMARY:
             offer(index, P.SUMMARY)
+        elif signals.is_session_header(line):
+            offer(index, P.VERDICT)
         elif role is Role.ERROR:
             # Every test that failed is named; other errors: the first of each kind, then each new message.
             seen_errors[template_of[index]] += 1
@@ -179,7 +183,7 @@ def _priorities(
             offer(index, P.BODY)
     for start, end in _short_summaries(lines, roles):
         for index in range(start, end):
-            offer(index, P.SUMMARY)
+            offer(index, P.VERDICT)
     for index, line in enumerate(lines):
         # The same opening line heads every traceback: it is worth what the traceback's best frame is worth.
         if line.startswith("Traceback (most recent call last)"):
