@@ -504,7 +504,7 @@ def test_npm_view_comes_back_under_20000_tokens_with_the_newest_versions_and_the
         for version in package["versions"][-3:]:
             assert f'] "{version}"' in result.text
         found = retrieve(result.hash, store=store, query="5.4.2")
-        assert f'$.time["5.4.2"]: {{"5.4.2":"{times["5.4.2"]}"}}' == found.blocks[1]
+        assert f'$.time["5.4.2"]: {{"5.4.2":"{times["5.4.2"]}"}}' in found.blocks[1:4]
 
 
 def test_a_big_object_used_as_a_map_is_a_collection():
