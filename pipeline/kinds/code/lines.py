@@ -36,8 +36,9 @@ _CONSTANT = re.compile(
 # A line-number gutter (`cat -n`, `nl`, `  12→`): read past it, never written without it.
 _GUTTER = re.compile(r"^\s*\d+(?:\t|→| \| |\| |: | {2})")
 _GUTTER_SHARE = 0.9
-# Kept groups by priority: a query's blocks, declarations, members' declarations, other top-level lines.
-_WHOLE, _DECLARATION, _MEMBER, _OTHER = range(4)
+# Kept groups by priority: a query's blocks, constants (always kept, and cheap), declarations, members'
+# declarations, other top-level lines.
+_WHOLE, _CONSTANT_LINE, _DECLARATION, _MEMBER, _OTHER = range(5)
 # Where a list of named constants opens (an enum, Go's `const (`), and one of its names, or a `#define` in it.
 _NAME_LIST_OPEN = re.compile(r"^\s*(?:(?:typedef|export|declare|pub(?:\([\w:]+\))?)\s+)*(?:enum\b|const\s*\($)")
 _LISTED_NAME = re.compile(r"^\s*[A-Za-z_]\w*\s*(?:=|,|$)")
@@ -240,6 +241,8 @@ def _groups(lines: list[str], view: list[str], scanned: list[_Line], names: set[
             end += 1
             opened += sum(view[end].count(c) for c in "([") - sum(view[end].count(c) for c in ")]")
         priority = (_DECLARATION if info.depth == 0 else _MEMBER) if definition else _OTHER
+        if info.depth == 0 and _indent(line) == 0 and (_CONSTANT.match(line) or _DEFINE.match(line)):
+            priority = _CONSTANT_LINE
         if names and definition and set(_IDENTIFIER.findall(line)) & names:
             end = max(end, _block_end(view, row))
             priority = _WHOLE
