@@ -89,8 +89,7 @@ class LogCompressor:
         for _ in range(_FIT_ATTEMPTS):
             kept = _select(clean, priority, ctx, allowance)
             text, shown = _render(clean, kept, template_of, class_of, templates, roles, ctx, budget)
-            summary = _summary(clean, roles, kept, shown)
-            tokens = ctx.count_tokens(text) + ctx.count_tokens(marker(summary, ctx.key, ctx.query)) + 1
+            tokens = ctx.count_tokens(text) + reserve
             if tokens <= ctx.budget_tokens:
                 break
             # The notes between far-apart kept lines cost more than estimated: keep fewer lines.
@@ -98,7 +97,7 @@ class LogCompressor:
         items = [Item(span(a, b), "\n".join(lines[a:b])) for a, b in blocks(clean, roles, failure_sections)]
         return Compressed(
             text=text,
-            summary=summary,
+            summary=_summary(clean, roles, kept, shown),
             transform="log:templates",
             items=items,
         )

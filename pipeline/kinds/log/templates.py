@@ -95,12 +95,16 @@ class Template:
         wild = [position for position, token in enumerate(self.tokens) if token == WILDCARD]
         if not wild or len(members) < 2:
             return [list(range(len(members)))]
-        parts = [masked_text(line.strip()).split() for line in members]
+        # An even sample finds the few-valued wildcards; most templates have none, and then nothing more is masked.
+        sampled = [masked_text(line.strip()).split() for line in _spread(members, _RENDER_SAMPLE)]
         few: list[int] = []
         for position in wild:
-            values = {p[position] if position < len(p) else "" for p in parts}
+            values = {p[position] if position < len(p) else "" for p in sampled}
             if 1 < len(values) <= _MAX_SLOT_VALUES:
                 few.append(position)
+        if not few:
+            return [list(range(len(members)))]
+        parts = sampled if len(sampled) == len(members) else [masked_text(line.strip()).split() for line in members]
         groups: dict[tuple[str, ...], list[int]] = {}
         for index, p in enumerate(parts):
             groups.setdefault(tuple(p[i] if i < len(p) else "" for i in few), []).append(index)
