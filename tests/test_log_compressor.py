@@ -520,3 +520,30 @@ def test_a_callers_cap_is_never_exceeded(name, max_tokens):
     assert result.kind == "log" and result.compressed
     assert result.tokens_after <= max_tokens
     assert "cap:head+tail" not in result.transforms  # the log compressor fit by itself
+
+
+def test_second_location_of_a_repeated_warning_is_kept(tmp_path):
+    require_tools("gcc", "make")
+    (tmp_path / "src").mkdir()
+    for i in range(1, 31):
+        (tmp_path / "src" / f"buf{i}.c").write_text(
+            f"#include <string.h>\n"
+            f"char *take{i}(const char *name, int flags) {{\n"
+            f"    char *copy = (char *)name;\n"
+            f"    copy[0] = (char)strlen(name);\n"
+            f"    return copy;\n"
+            f"}}\n"
+        )
+    (tmp_path / "Makefile").write_text(
+        "OBJS := $(patsubst src/%.c,build/%.o,$(sort $(wildcard src/*.c)))\nall: $(OBJS)\n"
+        "build/%.o: src/%.c\n\t@mkdir -p build\n\tgcc -Wall -Wextra -Wcast-qual -c $< -o $@\n"
+    )
+    done = subprocess.run(["make", "-k"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    content = done.stdout + done.stderr
+    located = [line for line in content.splitlines() if line.endswith("[-Wcast-qual]")]
+    assert len(located) == 30
+    result, _ = run(content)
+    assert result.kind == "log" and saved(result, content) >= 0.6
+    shown = set(result.text.splitlines())
+    assert [line for line in located[:5] if line not in shown] == []
+    assert "×30 in all" in result.text
