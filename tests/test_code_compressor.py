@@ -924,3 +924,12 @@ def test_rust_module_constants_keep_their_names_and_short_values(cap):
             assert line in out  # a one-line constant keeps its value
     if cap:
         assert count_tokens(result.text) <= cap
+
+
+def test_declaration_members_the_query_names_stay_whole():
+    declarations = ZOD_V3_DTS.read_text()
+    wanted = [line for line in declarations.split("\n") if line.startswith("    superRefine")]
+    assert len(wanted) >= 3
+    result, _ = compressed(declarations, str(ZOD_V3_DTS), query="superRefine")
+    out = result.text.split("\n")
+    assert all(line in out for line in wanted)

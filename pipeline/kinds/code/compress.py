@@ -96,7 +96,8 @@ class CodeCompressor:
         tried: list[tuple[Options, Outline, str, int]] = []
 
         def attempt(level: Options) -> tuple[Options, Outline, str, int]:
-            outline = walk(root, source, syntax, replace(level, keep=keep)) if level is not _LEVELS[0] or keep else found
+            fresh = level is not _LEVELS[0] or keep
+            outline = walk(root, source, syntax, replace(level, keep=keep)) if fresh else found
             text = apply(source, outline.edits)
             summary = _summary(source.rows, language, found, outline, level)
             return level, outline, text, ctx.count_tokens(text) + _marker_tokens(ctx, summary)

@@ -134,7 +134,7 @@ class _Walker:
         if overload and options.drop_overloads and definition.key not in options.keep:
             dropped.append(definition)
             return
-        if depth >= 1 and (
+        if depth >= 1 and definition.key not in options.keep and (
             (options.drop_private and definition.private)
             or (
                 options.drop_members
