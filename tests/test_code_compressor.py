@@ -933,3 +933,16 @@ def test_declaration_members_the_query_names_stay_whole():
     result, _ = compressed(declarations, str(ZOD_V3_DTS), query="superRefine")
     out = result.text.split("\n")
     assert all(line in out for line in wanted)
+
+
+def test_long_object_types_in_a_declaration_file_fold_with_their_line_range():
+    declarations = ZOD_V3_DTS.read_text()
+    lines = declarations.split("\n")
+    heads = [(row, line) for row, line in enumerate(lines) if re.match(r"^export type \w+ = \{$", line)]
+    long_heads = [(row, line) for row, line in heads if lines.index("};", row) - row > 10]
+    assert len(long_heads) >= 3
+    result, _ = compressed(declarations, str(ZOD_V3_DTS))
+    out = result.text.split("\n")
+    for row, head in long_heads:
+        # The type's first line stays, and the note names the lines folded after it (1-based: row + 2).
+        assert any(line.startswith(head) and f"[lines {row + 2}–" in line for line in out), head

@@ -210,7 +210,13 @@ class Cutter:
             end = start + len(head[:_LINE_HEAD].encode(ENCODING, ERRORS))
         elif last == first:
             return False
-        self.cuts.edits.append(Edit(end, node.end_byte, " …"))
+        note = " …"
+        if last - first >= _MIN_CUT_ROWS:
+            # A long option or object type says which lines it folded.
+            note = f" … {self.syntax.comment_prefix} {span_note(first + 1, last)}"
+            if self.syntax.comment_prefix == "//" and node.end_byte < source.row_end(last):
+                note = f" … /* {span_note(first + 1, last)} */"  # code follows on its last line
+        self.cuts.edits.append(Edit(end, node.end_byte, note))
         self.cuts.hidden_rows += last - first
         return True
 
