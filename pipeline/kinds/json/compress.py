@@ -257,7 +257,8 @@ def _select_all(views: list[Rows], found: list[Candidates], room: int) -> list[S
     A collection whose every row fits the room left, once long values are
     shortened (harder if need be), is shown whole: each row is distinct
     information. One whose long values crowd out its notable rows is shown
-    with them shortened harder, when that shows more of them.
+    with them shortened harder, when that shows more of them: such a view
+    replaces the original in ``views``.
     """
     total_chars = sum(view.array.chars for view in views) or 1
     shares = [max(int(max(room, 0) * view.array.chars / total_chars), 1) for view in views]
@@ -287,8 +288,8 @@ def _every_row(view: Rows, found: Candidates, budget: int) -> tuple[Rows, Select
     """Every row of ``view`` (its long values shortened, harder if need be) when that fits ``budget``."""
     if len(view) > _EVERY_ROW_MAX or view.array.chars > budget * 8:
         return None
-    everything = Candidates(found.ordered + [(i, "rest") for i in range(len(view))], found.failures)
-    everything.query_matches = found.query_matches
+    rest = [(i, "rest") for i in range(len(view))]
+    everything = Candidates(found.ordered + rest, found.failures, found.query_matches)
     tries = [view]
     # Rows this short have nothing to shorten: harder limits would give the same rows.
     if any(len(text) > render.TIGHTEST.string for text in view.array.texts):
