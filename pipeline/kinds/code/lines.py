@@ -227,7 +227,7 @@ def _groups(lines: list[str], view: list[str], scanned: list[_Line], names: set[
             opening = row + 1 if "{" not in line and row + 1 < len(view) and view[row + 1].lstrip()[:1] == "{" else row
             names_until = _brace_end(scanned, opening) if "{" in view[opening] else _paren_end(view, row)
         if row <= names_until and not info.comment and (_LISTED_NAME.match(line) or _DEFINE.match(line)):
-            groups.append(_Group(row, row, _MEMBER))
+            groups.append(_Group(row, row, _CONSTANT_LINE))
             row += 1
             continue
         definition = _is_definition(line, info)
