@@ -457,6 +457,9 @@ def test_failed_progress_and_short_summary_lines_are_kept_verbatim():
     assert len(progress) >= 10 and len(summary) >= 40
     assert [line for line in progress if line not in shown] == []
     assert [line for line in summary if line not in shown] == []
+    # Each failure's report keeps at least its header, whatever else of it fits.
+    headers = [line for line in lines if re.match(r"_{3,} \S.* _{3,}$", line)]
+    assert len(headers) >= 40 and [line for line in headers if line not in shown] == []
 
 
 def test_pytest_session_header_and_totals_are_kept_even_under_a_tight_cap():

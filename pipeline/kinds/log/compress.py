@@ -47,11 +47,13 @@ class _Priority:
     # A runner's session header and short summary: every failing test named once, with its message.
     VERDICT = 1
     FAILURE = 2
-    KEY = 3
-    CONTEXT = 4
-    BODY = 5
-    EDGE = 6
-    EXTRA = 7
+    # The first error line of a failure's report: what went wrong, once every failure is named.
+    MESSAGE = 3
+    KEY = 4
+    CONTEXT = 5
+    BODY = 6
+    EDGE = 7
+    EXTRA = 8
 
 
 P = _Priority
@@ -82,13 +84,14 @@ class LogCompressor:
         class_of = [_class(line, roles[i], template_of[i]) for i, line in enumerate(clean)]
         failure_sections = sections(clean, roles)
         priority = _priorities(clean, roles, template_of, class_of, failure_sections)
+        reports = _inside(failure_sections)
         # The pipeline closes the output with a marker carrying the summary: the cap holds for both.
         reserve = ctx.count_tokens(marker(_summary(clean, roles, [], 0), ctx.key, ctx.query)) + _MARKER_SLACK
         budget = max(1, ctx.budget_tokens - reserve)
         allowance = budget * _KEPT_SHARE
         for _ in range(_FIT_ATTEMPTS):
             kept = _select(clean, priority, ctx, allowance)
-            text, shown = _render(clean, kept, template_of, class_of, templates, roles, ctx, budget)
+            text, shown = _render(clean, kept, template_of, class_of, templates, roles, ctx, budget, reports)
             tokens = ctx.count_tokens(text) + reserve
             if tokens <= ctx.budget_tokens:
                 break
@@ -101,6 +104,11 @@ class LogCompressor:
             transform="log:templates",
             items=items,
         )
+
+
+def _inside(failure_sections: list[tuple[int, int]]) -> set[int]:
+    """The lines under each failure's header: its report."""
+    return {index for start, end in failure_sections for index in range(start + 1, end)}
 
 
 def _group(line: str, role: Role) -> int:
@@ -136,16 +144,20 @@ def _priorities(
         if 0 <= index < len(lines) and lines[index].strip():
             priority[index] = min(priority.get(index, value), value)
 
+    in_section = _inside(failure_sections)
     for start, end in failure_sections:
         offer(start, P.FAILURE)
         frame_priority = P.BODY
+        message_seen = False
         for index in range(start + 1, end):
             role, line = roles[index], lines[index]
             if role is Role.FRAME:
                 frame_priority = P.EXTRA if signals.is_library_frame(line) else P.KEY
                 offer(index, frame_priority)
             elif role in (Role.ERROR, Role.SUMMARY):
-                offer(index, P.KEY)
+                # The report's first error line says what went wrong; the rest explain it.
+                offer(index, P.KEY if message_seen else P.MESSAGE)
+                message_seen = True
             elif role is Role.CONTINUATION and frame_priority == P.EXTRA:
                 offer(index, P.EXTRA)
             else:
@@ -159,6 +171,8 @@ def _priorities(
             offer(index, P.SUMMARY)
         elif signals.is_session_header(line):
             offer(index, P.VERDICT)
+        elif role is Role.ERROR and index in in_section:
+            continue  # weighed with its failure's report above
         elif role is Role.ERROR:
             # Every test that failed is named; other errors: the first of each kind, then each new message.
             seen_errors[template_of[index]] += 1
@@ -276,11 +290,12 @@ def _render(
     roles: list[Role],
     ctx: Context,
     budget: int,
+    reports: set[int],
 ) -> tuple[str, int]:
     """The kept lines in order, with notes on repeats, and every gap between them folded."""
     kept_set = set(kept)
     kept_tokens = sum(ctx.count_tokens(lines[i]) + 1 for i in kept)
-    notes = _repeat_notes(kept, class_of, roles, kept_set)
+    notes = _repeat_notes(kept, class_of, roles, kept_set, reports)
     note_tokens = sum(ctx.count_tokens(note) + 1 for note in notes.values())
     allowance = max(0, budget - kept_tokens - note_tokens)
     folded = fold_gaps(lines, kept, template_of, templates, allowance, ctx.count_tokens)
@@ -299,8 +314,13 @@ def _render(
     return "\n".join(out), len(kept)
 
 
-def _repeat_notes(kept: list[int], class_of: list[str], roles: list[Role], kept_set: set[int]) -> dict[int, str]:
-    """After the first kept line of a repeated error or warning class: how often it occurs in all."""
+def _repeat_notes(
+    kept: list[int], class_of: list[str], roles: list[Role], kept_set: set[int], reports: set[int]
+) -> dict[int, str]:
+    """After the first kept line of a repeated error or warning class: how often it occurs in all.
+
+    Lines inside a failure's report are not counted: its ``E`` lines repeat across reports by nature.
+    """
     notes: dict[int, str] = {}
     members_of: dict[str, list[int]] = {}
     for index, role in enumerate(roles):
@@ -308,7 +328,7 @@ def _repeat_notes(kept: list[int], class_of: list[str], roles: list[Role], kept_
             members_of.setdefault(class_of[index], []).append(index)
     noted: set[str] = set()
     for index in kept:
-        if roles[index] not in (Role.ERROR, Role.WARNING):
+        if roles[index] not in (Role.ERROR, Role.WARNING) or index in reports:
             continue
         key = class_of[index]
         if key in noted:

@@ -8,6 +8,7 @@ templates with counts, then every repeated template, then every line kind
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ from .templates import TemplateIndex
 # A note about one or two lines costs as much as the lines themselves.
 _RAW_GAP = 2
 _TOP_TEMPLATES = 3
+# A fold of bare ``E`` or ``_ _ _`` lines tells nothing: it is counted among the other lines instead.
+_WORDY = re.compile(r"\] .*[^\W_]{2}")
 
 
 @dataclass(slots=True)
@@ -38,10 +41,12 @@ class _Gap:
         if level == 0:
             chosen = self.kinds
         else:
-            repeated = [kind for kind in self.kinds if kind.count > 1]
+            repeated = [kind for kind in self.kinds if kind.count > 1 and _WORDY.search(kind.text)]
             if level == 2:
                 repeated = sorted(repeated, key=lambda kind: (-kind.count, kind.first))[:_TOP_TEMPLATES]
             chosen = sorted(repeated, key=lambda kind: kind.first)
+        if not chosen:
+            return self.fold(3)
         out = [kind.text for kind in chosen]
         rest = len(self.members) - sum(kind.count for kind in chosen)
         if rest:
