@@ -4,10 +4,15 @@ tree-sitter parses the file (the grammar is chosen by the path's extension,
 else by the content) and ``outline`` turns the tree into cuts. A query
 naming a definition keeps it whole, with the small functions it calls. When
 the outline is over budget it sheds, in order: docstrings, private members,
-nested definitions; top-level signatures always stay. A file that does not
-parse cleanly gets the line-based outline of ``lines`` instead. Every
-definition is an item, so ``headroom_retrieve(hash, query="compute_tax")``
-returns it whole with its line numbers.
+nested definitions; top-level signatures always stay. Declaration files
+(``.d.ts``, C headers), which have no bodies to elide, and callers' caps go
+further: each declaration cut to its first line, one of each overload, then
+class members named in a note. Module constants always stay. A file that
+does not parse cleanly, or whose barest outline is over the caller's cap,
+gets the line-based outline of ``lines`` instead, within the cap. Every
+definition (a method, an ``impl`` block, a prototype) is an item, so
+``headroom_retrieve(hash, query="compute_tax")`` returns it whole with its
+line numbers.
 """
 
 from __future__ import annotations
@@ -281,12 +286,11 @@ def _line_outline(
 ) -> Compressed | None:
     """The line outline, within the caller's cap or ``limit`` tokens.
 
-    ``items`` replace its own when the file parsed (an outline over the cap, or one that saved too little).
+    ``items`` replace its own when the file parsed (its barest outline was over the cap or the ceiling).
     """
     lines = content.split("\n")
     what = f"{language} (does not parse cleanly)" if language and items is None else (language or "source")
-    most = f"{len(lines):,}"
-    widest = f"{most} lines of {what} → line outline: {most} lines kept; {most} folded ({most} kept whole)"
+    widest = _line_summary(len(lines), what, len(lines), len(lines), len(lines))
     cap = ctx.budget_tokens if ctx.budget_is_cap else limit
     room = max(1, cap - _marker_tokens(ctx, widest)) if cap is not None else None
     result = outline_lines(lines, names, python=language == "python", room=room, count_tokens=ctx.count_tokens)
@@ -294,9 +298,15 @@ def _line_outline(
         return None
     if room is not None and ctx.count_tokens(result.text) > room:
         return None
-    summary = f"{len(lines):,} lines of {what} → line outline: {result.kept:,} lines kept; {result.folded:,} folded"
-    if result.whole:
-        summary += f" ({result.whole} definitions kept whole for the query)"
+    summary = _line_summary(len(lines), what, result.kept, result.folded, result.whole)
     return Compressed(
         text=result.text, summary=summary, transform="code:lines", items=items if items is not None else result.items
     )
+
+
+def _line_summary(rows: int, what: str, kept: int, folded: int, whole: int) -> str:
+    """``1,309 lines of c → line outline: 120 lines kept; 1,180 folded``."""
+    summary = f"{rows:,} lines of {what} → line outline: {kept:,} lines kept; {folded:,} folded"
+    if whole:
+        summary += f" ({whole} definitions kept whole for the query)"
+    return summary

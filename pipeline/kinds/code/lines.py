@@ -6,6 +6,9 @@ do definition-like lines one level in (a class's methods), with the rest of a
 signature that spans lines. Everything else folds into ``[… lines a–b]``
 notes. Only whole original lines and notes are written, so a file cut in the
 middle of a function still gives a readable outline, never half a construct.
+The scan reads past a line-number gutter and a common indentation, so the
+declarations of quoted or numbered code are found too. Under a cap, kept
+lines go by rank: the query's blocks, constants, declarations, members.
 """
 
 from __future__ import annotations
@@ -178,9 +181,10 @@ def outline_lines(
 ) -> LineOutline | None:
     """Keep top-level and definition-like lines (and whole blocks whose definition names one of ``names``).
 
-    With ``room`` (and ``count_tokens``) the outline fits in that many tokens: other top-level lines go
-    first, then nested definitions, then the declarations furthest down. Whatever the input, the
-    outline keeps lines: the declaring ones when there are any, else the head.
+    With ``room`` (and ``count_tokens``) the outline fits in that many tokens: other top-level lines are
+    dropped first, then members' declarations, then the declarations furthest down; constants last.
+    Whatever the input, the outline keeps lines that fit: the declaring ones when there are any, else
+    the first line with text.
     """
     view = _view(lines)
     scanned = _scan(view, python)
