@@ -1,0 +1,301 @@
+"""``headroom-mcp bench --fidelity``: do the lines a user needs survive compression?
+
+The corpus (``benchmarks/fidelity``) holds real tool outputs and, for each, the
+questions a user would ask of it with the lines that answer them. Each answer
+line is a list of fragments that must all appear on one line of a text. For
+every case this module compresses the output without a query and with each
+question's query, and checks every answer line three ways: visible in the
+compressed text, visible when the question's query steered compression, and
+recoverable (visible, or in the page one ``headroom_retrieve`` with the query
+returns).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from headroom_mcp.pipeline.compress import compress_content
+from headroom_mcp.pipeline.contract import Hints
+from headroom_mcp.pipeline.retrieval import DEFAULT_PAGE_TOKENS, retrieve
+from headroom_mcp.pipeline.store import MemoryStore
+from headroom_mcp.pipeline.tokens import count_tokens
+
+DEFAULT_DIR = Path("benchmarks/fidelity")
+# Outputs this big that save less than this are the ones a developer should look at.
+LOW_SAVINGS_MIN_TOKENS = 5_000
+LOW_SAVINGS_RATIO = 0.30
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What a user asks of one output, the query an agent would send, and the lines that answer it."""
+
+    ask: str
+    query: str
+    answers: list[list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One recorded tool output and the questions asked of it."""
+
+    file: str
+    kind: str
+    command: str
+    hints: Hints
+    questions: list[Question]
+
+
+@dataclass(slots=True)
+class AnswerCheck:
+    """Whether one answer line of one question survived, three ways."""
+
+    question: str
+    fragments: list[str]
+    visible: bool = False
+    with_query: bool = False
+    recoverable: bool = False
+
+
+@dataclass(slots=True)
+class CaseResult:
+    """The figures of one case."""
+
+    file: str
+    kind: str
+    detected: str
+    tokens_before: int
+    tokens_after: int
+    largest_output: int
+    largest_page: int
+    answers: list[AnswerCheck] = field(default_factory=list)
+
+    @property
+    def saved(self) -> float:
+        """Share of the output's tokens the no-query compression removed."""
+        return 1 - self.tokens_after / self.tokens_before if self.tokens_before else 0.0
+
+
+@dataclass(slots=True)
+class KindSummary:
+    """Medians and shares over the cases of one content kind."""
+
+    kind: str
+    cases: int
+    median_saved: float
+    visible: float
+    with_query: float
+    recoverable: float
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything the fidelity run measured."""
+
+    cases: list[CaseResult]
+    kinds: list[KindSummary]
+    tokens_before: int
+    tokens_after: int
+    visible: float
+    with_query: float
+    recoverable: float
+    largest_output: tuple[str, int]
+    largest_page: tuple[str, int]
+    low_savings: list[CaseResult]
+    not_visible: list[tuple[str, AnswerCheck]]
+
+    @property
+    def saved(self) -> float:
+        """Total savings: 1 - Σafter / Σbefore over every case, without a query."""
+        return 1 - self.tokens_after / self.tokens_before if self.tokens_before else 0.0
+
+
+def load_cases(directory: Path) -> list[Case]:
+    """The cases listed in ``directory/cases.json``."""
+    raw = json.loads((directory / "cases.json").read_text(encoding="utf-8"))
+    cases = []
+    for entry in raw:
+        hints = entry.get("hints") or {}
+        questions = [Question(q["ask"], q["query"], [list(a) for a in q["answers"]]) for q in entry["questions"]]
+        cases.append(
+            Case(
+                entry["file"],
+                entry["kind"],
+                entry["command"],
+                Hints(tool_name=hints.get("tool_name"), path=hints.get("path")),
+                questions,
+            )
+        )
+    return cases
+
+
+def read_case(directory: Path, case: Case) -> str:
+    """The recorded output of ``case``, exactly as the tool wrote it."""
+    return (directory / case.file).read_text(encoding="utf-8", errors="surrogateescape")
+
+
+def line_holds(text: str, fragments: list[str]) -> bool:
+    """True when one line of ``text`` contains every fragment."""
+    return any(all(fragment in line for fragment in fragments) for line in text.splitlines())
+
+
+def unmatched_answers(directory: Path, cases: list[Case]) -> list[tuple[str, str, list[str]]]:
+    """Answer lines whose fragments match no line of their original: (file, question, fragments)."""
+    missing = []
+    for case in cases:
+        content = read_case(directory, case)
+        for question in case.questions:
+            missing.extend(
+                (case.file, question.ask, fragments)
+                for fragments in question.answers
+                if not line_holds(content, fragments)
+            )
+    return missing
+
+
+def measure_case(case: Case, content: str) -> CaseResult:
+    """Compress ``content`` without and with each question's query, and check every answer line."""
+    before = count_tokens(content)
+    store = MemoryStore()
+    plain = compress_content(content, store=store, hints=case.hints)
+    after = count_tokens(plain.text) if plain.compressed else before
+    result = CaseResult(case.file, case.kind, plain.kind, before, after, after, 0)
+    for question in case.questions:
+        steered = compress_content(content, store=MemoryStore(), query=question.query, hints=case.hints)
+        if steered.compressed:
+            result.largest_output = max(result.largest_output, count_tokens(steered.text))
+        page = ""
+        if plain.compressed and plain.hash:
+            found = retrieve(plain.hash, store=store, query=question.query, page_tokens=DEFAULT_PAGE_TOKENS)
+            page = "\n".join(found.blocks)
+            result.largest_page = max(result.largest_page, count_tokens(page))
+        for fragments in question.answers:
+            visible = line_holds(plain.text, fragments)
+            result.answers.append(
+                AnswerCheck(
+                    question.ask,
+                    fragments,
+                    visible=visible,
+                    with_query=line_holds(steered.text, fragments),
+                    recoverable=visible or line_holds(page, fragments),
+                )
+            )
+    return result
+
+
+def _share(checks: list[AnswerCheck], attribute: str) -> float:
+    return sum(getattr(check, attribute) for check in checks) / len(checks) if checks else 1.0
+
+
+def measure(directory: Path = DEFAULT_DIR) -> Report:
+    """Run every case of the corpus in ``directory``; the figures as data.
+
+    Raises ValueError when an answer's fragments match no line of its original:
+    a rotten corpus must not pass as a compressor's failure or success.
+    """
+    cases = load_cases(directory)
+    missing = unmatched_answers(directory, cases)
+    if missing:
+        lines = "\n".join(f"  {file}: {ask!r} {fragments}" for file, ask, fragments in missing)
+        raise ValueError(f"answer fragments that match no line of their original:\n{lines}")
+    count_tokens("warm up the tokenizer")
+    results = [measure_case(case, read_case(directory, case)) for case in cases]
+    every = [check for result in results for check in result.answers]
+    kinds = []
+    for kind in sorted({result.kind for result in results}):
+        group = [result for result in results if result.kind == kind]
+        checks = [check for result in group for check in result.answers]
+        kinds.append(
+            KindSummary(
+                kind,
+                len(group),
+                statistics.median(result.saved for result in group),
+                _share(checks, "visible"),
+                _share(checks, "with_query"),
+                _share(checks, "recoverable"),
+            )
+        )
+    biggest = max(results, key=lambda result: result.largest_output)
+    deepest = max(results, key=lambda result: result.largest_page)
+    return Report(
+        cases=results,
+        kinds=kinds,
+        tokens_before=sum(result.tokens_before for result in results),
+        tokens_after=sum(result.tokens_after for result in results),
+        visible=_share(every, "visible"),
+        with_query=_share(every, "with_query"),
+        recoverable=_share(every, "recoverable"),
+        largest_output=(biggest.file, biggest.largest_output),
+        largest_page=(deepest.file, deepest.largest_page),
+        low_savings=[
+            result
+            for result in results
+            if result.tokens_before > LOW_SAVINGS_MIN_TOKENS and result.saved < LOW_SAVINGS_RATIO
+        ],
+        not_visible=[(result.file, check) for result in results for check in result.answers if not check.visible],
+    )
+
+
+def _counts(checks: list[AnswerCheck], attribute: str) -> str:
+    return f"{sum(getattr(check, attribute) for check in checks)}/{len(checks)}"
+
+
+def render(report: Report) -> str:
+    """The report as the tables ``headroom-mcp bench --fidelity`` prints."""
+    out = []
+    header = (
+        f"{'case':<44} {'kind':<8} {'detected':<8} {'before':>7} {'after':>7} {'saved':>6} "
+        f"{'visible':>8} {'w/query':>8} {'recover':>8}"
+    )
+    out += [header, "-" * len(header)]
+    for result in report.cases:
+        name = Path(result.file).name
+        out.append(
+            f"{name[:44]:<44} {result.kind:<8} {result.detected[:8]:<8} {result.tokens_before:>7} "
+            f"{result.tokens_after:>7} {result.saved:>6.1%} {_counts(result.answers, 'visible'):>8} "
+            f"{_counts(result.answers, 'with_query'):>8} {_counts(result.answers, 'recoverable'):>8}"
+        )
+    header = f"{'kind':<8} {'cases':>5} {'median saved':>12} {'visible':>8} {'w/query':>8} {'recover':>8}"
+    out += ["", header, "-" * len(header)]
+    for kind in report.kinds:
+        out.append(
+            f"{kind.kind:<8} {kind.cases:>5} {kind.median_saved:>12.1%} {kind.visible:>8.1%} "
+            f"{kind.with_query:>8.1%} {kind.recoverable:>8.1%}"
+        )
+    out += [
+        "",
+        f"total: {report.tokens_before} → {report.tokens_after} tokens, {report.saved:.1%} saved; answer lines "
+        f"visible {report.visible:.1%}, with the question's query {report.with_query:.1%}, "
+        f"recoverable with one retrieval {report.recoverable:.1%}",
+        f"largest output: {report.largest_output[1]} tokens ({report.largest_output[0]}); "
+        f"largest retrieval page: {report.largest_page[1]} tokens ({report.largest_page[0]})",
+    ]
+    out.append(f"outputs over {LOW_SAVINGS_MIN_TOKENS} tokens saving under {LOW_SAVINGS_RATIO:.0%}:")
+    out += [f"  {r.file}: {r.tokens_before} → {r.tokens_after} ({r.saved:.1%})" for r in report.low_savings]
+    out += ["  (none)"] if not report.low_savings else []
+    out.append("answer lines not visible without a query (w/query, recoverable):")
+    for file, check in report.not_visible:
+        flags = f"{'Q' if check.with_query else '-'}{'R' if check.recoverable else '-'}"
+        out.append(f"  [{flags}] {file}: {check.question!r} {check.fragments}")
+    out += ["  (none)"] if not report.not_visible else []
+    out.append("tokens: o200k_base (a stand-in for Claude's tokenizer)")
+    return "\n".join(out)
+
+
+def run(directory: str | Path = DEFAULT_DIR) -> int:
+    """Print the fidelity report for the corpus in ``directory``; returns a process exit code."""
+    path = Path(directory)
+    if not (path / "cases.json").is_file():
+        print(f"headroom-mcp: no fidelity corpus at {path} (cases.json missing)", file=sys.stderr)
+        return 1
+    try:
+        report = measure(path)
+    except ValueError as exc:
+        print(f"headroom-mcp: {exc}", file=sys.stderr)
+        return 1
+    print(render(report))
+    return 0
