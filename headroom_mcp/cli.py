@@ -61,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure savings and speed on sample files")
     bench.add_argument("paths", nargs="*", default=["examples"], help="files or directories (default: examples)")
     bench.add_argument("--repeat", type=int, default=5, help="timing repetitions per file (default 5)")
+    bench.add_argument(
+        "--fidelity",
+        nargs="?",
+        const="benchmarks/fidelity",
+        metavar="DIR",
+        help="check that answer lines survive on the corpus in DIR (default: benchmarks/fidelity)",
+    )
     return parser
 
 
@@ -200,6 +207,10 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.fidelity:
+        from headroom_mcp.fidelity import run as run_fidelity
+
+        return run_fidelity(args.fidelity)
     from headroom_mcp.bench import run
 
     return run(args.paths, repeat=args.repeat)
