@@ -33,6 +33,12 @@ _IDENTIFIERS = frozenset(
 _NAME_HOLDERS = frozenset(
     {"type_spec", "type_alias", "variable_declarator", "const_spec", "var_spec", "init_declarator"}
 )
+# TypeScript members without a name, called by what they are in a note that lists dropped members.
+_UNNAMED_SIGNATURES = {
+    "call_signature": "(call signature)",
+    "construct_signature": "(construct signature)",
+    "index_signature": "(index signature)",
+}
 _CALLBACKS = frozenset({"arrow_function", "function_expression", "function"})
 _MAX_NAME = 80
 
@@ -173,6 +179,8 @@ class NodeReader:
                 return f"{self.text(trait)} for {self.text(target)}" if trait is not None else self.text(target)
         if node.type == "static_initializer":
             return "static"
+        if node.type in _UNNAMED_SIGNATURES:
+            return _UNNAMED_SIGNATURES[node.type]
         if node.type == "expression_statement" and node.named_child_count == 1:
             left = node.named_children[0].child_by_field_name("left")
             return self.text(left) if left is not None else ""
