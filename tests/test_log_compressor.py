@@ -550,3 +550,11 @@ def test_second_location_of_a_repeated_warning_is_kept(tmp_path):
     shown = set(result.text.splitlines())
     assert [line for line in located[:5] if line not in shown] == []
     assert "×30 in all" in result.text
+
+
+@pytest.mark.parametrize("name", sorted(WEB_LOGS))
+def test_a_tight_cap_still_shows_each_distinct_exception(name):
+    result, _ = run(recorded(name), max_tokens=500)
+    assert result.tokens_after <= 500
+    for exception in WEB_LOGS[name]:
+        assert any(line.startswith(exception) for line in result.text.splitlines()), exception

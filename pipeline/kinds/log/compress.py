@@ -75,7 +75,7 @@ class LogCompressor:
         if len(lines) < _MIN_LINES:
             return None
         clean = [line.rstrip("\r") for line in lines]
-        roles = [signals.classify(line) for line in clean]
+        roles = _source_lines_demoted(clean, [signals.classify(line) for line in clean])
         templates = TemplateIndex()
         template_of = [
             templates.add(i, line, _group(line, roles[i]), fuzzy=not signals.is_code_excerpt(line))
@@ -104,6 +104,19 @@ class LogCompressor:
             transform="log:templates",
             items=items,
         )
+
+
+def _source_lines_demoted(lines: list[str], roles: list[Role]) -> list[Role]:
+    """``roles`` with the source line a Python frame quotes read as part of the frame, whatever words it holds.
+
+    (``rv = self.handle_user_exception(e)`` under a Flask frame is code, not an error.)
+    """
+    for index in range(1, len(lines)):
+        if roles[index] is not Role.ERROR or roles[index - 1] is not Role.FRAME or not lines[index].startswith(" "):
+            continue
+        if lines[index - 1].lstrip().startswith('File "'):
+            roles[index] = Role.CONTINUATION
+    return roles
 
 
 def _inside(failure_sections: list[tuple[int, int]]) -> set[int]:
