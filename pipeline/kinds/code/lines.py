@@ -40,8 +40,8 @@ _CONSTANT = re.compile(
 _GUTTER = re.compile(r"^\s*\d+(?:\t|→| \| |\| |: | {2})")
 _GUTTER_SHARE = 0.9
 # Kept groups by priority: a query's blocks, constants (always kept, and cheap), declarations, members'
-# declarations, other top-level lines.
-_WHOLE, _CONSTANT_LINE, _DECLARATION, _MEMBER, _OTHER = range(5)
+# declarations, imports, other top-level lines.
+_WHOLE, _CONSTANT_LINE, _DECLARATION, _MEMBER, _IMPORT_LINE, _OTHER = range(6)
 # Where a list of named constants opens (an enum, Go's `const (`), and one of its names, or a `#define` in it.
 _NAME_LIST_OPEN = re.compile(r"^\s*(?:(?:typedef|export|declare|pub(?:\([\w:]+\))?)\s+)*(?:enum\b|const\s*\($)")
 _LISTED_NAME = re.compile(r"^\s*[A-Za-z_]\w*\s*(?:=|,|$)")
@@ -182,7 +182,7 @@ def outline_lines(
     """Keep top-level and definition-like lines (and whole blocks whose definition names one of ``names``).
 
     With ``room`` (and ``count_tokens``) the outline fits in that many tokens: other top-level lines are
-    dropped first, then members' declarations, then the declarations furthest down; constants last.
+    dropped first, then imports, members' declarations, the declarations furthest down; constants last.
     Whatever the input, the outline keeps lines that fit: the declaring ones when there are any, else
     the first line with text.
     """
@@ -247,6 +247,8 @@ def _groups(lines: list[str], view: list[str], scanned: list[_Line], names: set[
         priority = (_DECLARATION if info.depth == 0 else _MEMBER) if definition else _OTHER
         if info.depth == 0 and _indent(line) == 0 and (_CONSTANT.match(line) or _DEFINE.match(line)):
             priority = _CONSTANT_LINE
+        elif _IMPORT.match(line) or line.startswith("#include"):
+            priority = _IMPORT_LINE
         if names and definition and set(_IDENTIFIER.findall(line)) & names:
             end = max(end, _block_end(view, row))
             priority = _WHOLE
