@@ -7,7 +7,9 @@ come back best first, each with its position.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from .contract import Item
@@ -18,7 +20,6 @@ from .tokens import count_tokens
 # Claude Code refuses tool results over 25,000 tokens by default; stay clear of it.
 DEFAULT_PAGE_TOKENS = 20_000
 _MAX_MATCHES = 100
-_BM25_CORPUS_LIMIT = 50_000
 _KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 _WORD_RE = re.compile(r"[0-9a-z_]+")
 _RAW_WORD_RE = re.compile(r"[0-9A-Za-z_]+")
@@ -179,9 +180,9 @@ def _term_groups(text: str) -> list[list[str]]:
     return groups
 
 
-def _holds(terms: set[str], group: list[str]) -> bool:
+def _holds(terms: Counter[str], group: list[str]) -> bool:
     """True when ``terms`` hold a query word: whole, or every one of its identifier parts."""
-    return group[0] in terms or (len(group) > 1 and set(group[1:]) <= terms)
+    return group[0] in terms or (len(group) > 1 and all(part in terms for part in group[1:]))
 
 
 def _squash(text: str) -> str:
@@ -198,44 +199,50 @@ def _rank(items: list[Item], query: str) -> list[int]:
 
     Items holding the exact query come first (ids and names are what agents
     ask for), then items whose position names it (a definition before its
-    mentions), then items holding every query term, then near matches by
+    mentions), then items holding every query word, then near matches by
     BM25: a near match that shares the query's rarer words still makes the
-    page, one that shares only its commonest word does not.
+    page, one that shares only words most items have does not.
     """
     needle = query.lower()
     groups = [group for group in _term_groups(query) if group[0] not in _STOP_WORDS] or _term_groups(query)
     terms = sorted({term for group in groups for term in group})
-    if not terms:
-        return [i for i, item in enumerate(items) if needle in item.text.lower()]
-    wanted = set(terms)
-    # One identifier is one needle however it is written (heapLimit, heap_limit).
-    squashed = _squash(query) if len(groups) == 1 else None
     lowered = [item.text.lower() for item in items]
-    # A cheap substring pass first: only items that can hold a term are split into terms.
-    maybe = [i for i, text in enumerate(lowered) if needle in text or any(term in text for term in wanted)]
-    # BM25 over the whole corpus gives honest term weights; past a size only over the candidates.
-    corpus_ids = list(range(len(items))) if len(items) <= _BM25_CORPUS_LIMIT else maybe
-    indexed = {i: set(search_terms(items[i].text)) for i in corpus_ids}
-    exact = {i for i in maybe if needle in lowered[i] or (squashed and squashed in _squash(lowered[i]))}
-    candidates = [i for i in maybe if i in exact or wanted.intersection(indexed[i])]
+    if not terms:
+        return [i for i, text in enumerate(lowered) if needle in text]
+    # Document frequencies by a cheap substring pass, so only likely matches are split into terms.
+    holding = {term: [i for i, text in enumerate(lowered) if term in text] for term in terms}
+    idf = {term: math.log(1 + (len(items) - len(ids) + 0.5) / (len(ids) + 0.5)) for term, ids in holding.items()}
+    weight: dict[int, float] = {}
+    for term, ids in holding.items():
+        for i in ids:
+            weight[i] = weight.get(i, 0.0) + idf[term]
+    # One identifier is one needle however it is written (heapLimit, heap_limit).
+    squashed = _squash(query) if len(groups) == 1 and len(groups[0]) > 1 else None
+    exact = {i for i in weight if needle in lowered[i]}
+    if squashed:
+        every_part = set.intersection(*(set(holding[part]) for part in groups[0][1:]))
+        exact |= {i for i in every_part if squashed in _squash(lowered[i])}
+    top = max(weight.values(), default=0.0)
+    shortlist = sorted(i for i, w in weight.items() if i in exact or w >= top * _NEAR_MATCH_SHARE)
+    indexed = {i: Counter(search_terms(items[i].text)) for i in shortlist}
+    average_length = sum(len(text) for text in lowered) / max(len(lowered), 1) or 1.0
+    score = {i: _bm25(indexed[i], len(lowered[i]) / average_length, idf) for i in shortlist}
+    candidates = [i for i in shortlist if i in exact or score[i] > 0]
     if len(candidates) <= 1:
         return candidates
-    from rank_bm25 import BM25Okapi  # imported on first query: numpy is slow to import
-
-    bm25 = BM25Okapi([search_terms(items[i].text) or [""] for i in corpus_ids])
-    scores = bm25.get_scores(terms)
-    score_of = {item_id: float(score) for item_id, score in zip(corpus_ids, scores, strict=True)}
     named = {i for i in candidates if needle in items[i].position.lower()}
     if squashed:
         named |= {i for i in candidates if squashed in _squash(items[i].position)}
-    # Every word of the query is there, whole or as all of its parts.
     complete = {i for i in candidates if all(_holds(indexed[i], group) for group in groups)}
-    best = max(score_of.get(i, 0.0) for i in candidates)
-    floor = best * _NEAR_MATCH_SHARE if best > 0 else 0.0
-    kept = [i for i in candidates if i in exact or i in named or i in complete or score_of.get(i, 0.0) >= floor]
-    return sorted(
-        kept, key=lambda i: (i not in exact, i not in named, i not in complete, -score_of.get(i, 0.0), i)
-    )
+    best = max(score[i] for i in candidates)
+    kept = [i for i in candidates if i in exact or i in named or i in complete or score[i] >= best * _NEAR_MATCH_SHARE]
+    return sorted(kept, key=lambda i: (i not in exact, i not in named, i not in complete, -score[i], i))
+
+
+def _bm25(counts: Counter[str], relative_length: float, idf: dict[str, float]) -> float:
+    """Okapi BM25 of one item for the query terms (k1 1.2, b 0.75), its length relative to the average."""
+    norm = 1.2 * (0.25 + 0.75 * relative_length)
+    return sum(weight * counts[term] * 2.2 / (counts[term] + norm) for term, weight in idf.items() if counts[term])
 
 
 def _search(key: str, kind: str, items: list[Item], query: str, offset: int, page_tokens: int) -> Retrieval:
