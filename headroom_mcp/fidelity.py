@@ -266,14 +266,16 @@ def render(report: Report) -> str:
             f"{kind.kind:<8} {kind.cases:>5} {kind.median_saved:>12.1%} {kind.visible:>8.1%} "
             f"{kind.with_query:>8.1%} {kind.recoverable:>8.1%}"
         )
-    out += [
-        "",
+    out.append("")
+    out.append(
         f"total: {report.tokens_before} → {report.tokens_after} tokens, {report.saved:.1%} saved; answer lines "
         f"visible {report.visible:.1%}, with the question's query {report.with_query:.1%}, "
-        f"recoverable with one retrieval {report.recoverable:.1%}",
+        f"recoverable with one retrieval {report.recoverable:.1%}"
+    )
+    out.append(
         f"largest output: {report.largest_output[1]} tokens ({report.largest_output[0]}); "
-        f"largest retrieval page: {report.largest_page[1]} tokens ({report.largest_page[0]})",
-    ]
+        f"largest retrieval page: {report.largest_page[1]} tokens ({report.largest_page[0]})"
+    )
     out.append(f"outputs over {LOW_SAVINGS_MIN_TOKENS} tokens saving under {LOW_SAVINGS_RATIO:.0%}:")
     out += [f"  {r.file}: {r.tokens_before} → {r.tokens_after} ({r.saved:.1%})" for r in report.low_savings]
     out += ["  (none)"] if not report.low_savings else []
