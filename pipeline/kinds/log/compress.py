@@ -84,6 +84,7 @@ class LogCompressor:
         class_of = [_class(line, roles[i], template_of[i]) for i, line in enumerate(clean)]
         failure_sections = sections(clean, roles)
         priority = _priorities(clean, roles, template_of, class_of, failure_sections)
+        _offer_query(clean, ctx.query, priority)
         reports = _inside(failure_sections)
         # The pipeline closes the output with a marker carrying the summary: the cap holds for both.
         reserve = ctx.count_tokens(marker(_summary(clean, roles, [], 0), ctx.key, ctx.query)) + _MARKER_SLACK
@@ -224,6 +225,22 @@ def _priorities(
     return priority
 
 
+def _offer_query(lines: list[str], query: str | None, priority: dict[int, int]) -> None:
+    """Lines holding every word of the caller's query rank with failures; the indented lines under them next."""
+    words = [word for word in (query or "").lower().replace('"', " ").split() if len(word) > 1]
+    if not words:
+        return
+    for index, line in enumerate(lines):
+        lower = line.lower()
+        if not all(word in lower for word in words):
+            continue
+        priority[index] = min(priority.get(index, P.FAILURE), P.FAILURE)
+        for after in range(index + 1, min(len(lines), index + 4)):
+            if not signals.is_continuation(lines[after]):
+                break
+            priority[after] = min(priority.get(after, P.MESSAGE), P.MESSAGE)
+
+
 def _warning_repeats(line: str) -> int:
     """How many of a warning class to keep: several when each names its own place, else the first."""
     return _WARNING_LOCATIONS if signals.has_location(line) else 1
@@ -272,15 +289,10 @@ def _select(lines: list[str], priority: dict[int, int], ctx: Context, allowance:
 
     A line away from every kept line opens a new gap, whose note costs too.
     """
-    query = (ctx.query or "").lower()
     used = 0.0
     kept: list[int] = []
     kept_set: set[int] = set()
-    # A line naming what the caller asked about is worth as much as a failure.
-    order = sorted(
-        priority, key=lambda i: (min(priority[i], P.FAILURE) if query and query in lines[i].lower() else priority[i], i)
-    )
-    for index in order:
+    for index in sorted(priority, key=lambda i: (priority[i], i)):
         cost = ctx.count_tokens(lines[index]) + 1
         if index - 1 not in kept_set and index + 1 not in kept_set:
             cost += _GAP_NOTE_TOKENS

@@ -45,11 +45,15 @@ _SERVER_LINE = re.compile(
     r"|^(?:Internal Server Error|Not Found|Bad Request): /"
     r"|^(?:Traceback \(most recent call last\):|\w+(?:Error|Exception): )"
 )
+# Compiler diagnostics in rustc's and gcc's shape: the verdict, its location arrow, the quoted source and notes.
+_DIAGNOSTIC_LINE = re.compile(
+    r"^(?:warning|error)(?:\[[A-Z]?\d+\])?: |^\s+--> \S+:\d+:\d+|^\s*\d+ \| |^\s+\|(?:\s|$)|^\s+= (?:note|help): "
+)
 _TOOL_HINT = re.compile(r"test|build|run|exec|shell|bash|command|terminal|log|install|make|compile|lint|check", re.I)
 
 
 def _is_log_line(line: str) -> bool:
-    if _LOG_LINE.search(line) or _SERVER_LINE.search(line):
+    if _LOG_LINE.search(line) or _SERVER_LINE.search(line) or _DIAGNOSTIC_LINE.match(line):
         return True
     return signals.classify(line) in (Role.SUMMARY, Role.SECTION, Role.FRAME)
 
