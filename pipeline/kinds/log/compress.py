@@ -30,6 +30,8 @@ _EDGE_LINES = 3
 _ERROR_REPEATS = 2
 # Occurrences of one warning class (``-Wunused-parameter``) whose locations are kept: the location is the news.
 _WARNING_LOCATIONS = 5
+# Leading words of a failure's message that tell one kind of failure from another.
+_MESSAGE_KIND_WORDS = 4
 # Share of the budget the kept lines may take; the rest folds the gaps between them.
 _KEPT_SHARE = 0.8
 # What a note like "[… 1,204 lines omitted (lines 4–1207)]" costs, for a kept line that opens a new gap.
@@ -159,19 +161,23 @@ def _priorities(
             priority[index] = min(priority.get(index, value), value)
 
     in_section = _inside(failure_sections)
+    messages_seen: set[str] = set()
     for start, end in failure_sections:
         offer(start, P.FAILURE)
         frame_priority = P.BODY
-        message_seen = False
+        message = _message_of(lines, roles, start, end)
+        if message is not None:
+            # A message no earlier report gave is news: it ranks with the failure's header.
+            kind = _message_kind(lines[message])
+            offer(message, P.MESSAGE if kind in messages_seen else P.FAILURE)
+            messages_seen.add(kind)
         for index in range(start + 1, end):
             role, line = roles[index], lines[index]
             if role is Role.FRAME:
                 frame_priority = P.EXTRA if signals.is_library_frame(line) else P.KEY
                 offer(index, frame_priority)
             elif role in (Role.ERROR, Role.SUMMARY):
-                # The report's first error line says what went wrong; the rest explain it.
-                offer(index, P.KEY if message_seen else P.MESSAGE)
-                message_seen = True
+                offer(index, P.MESSAGE if index == message else P.KEY)
             elif role is Role.CONTINUATION and frame_priority == P.EXTRA:
                 offer(index, P.EXTRA)
             else:
@@ -223,6 +229,22 @@ def _priorities(
     for index in [*range(_EDGE_LINES), *range(len(lines) - _EDGE_LINES, len(lines))]:
         offer(index, P.EDGE)
     return priority
+
+
+def _message_of(lines: list[str], roles: list[Role], start: int, end: int) -> int | None:
+    """The line of a failure's report that says what went wrong: pytest's first ``E`` line, else the first error."""
+    errors = [index for index in range(start + 1, end) if roles[index] in (Role.ERROR, Role.SUMMARY)]
+    return next((index for index in errors if lines[index].startswith("E ")), errors[0] if errors else None)
+
+
+def _message_kind(line: str) -> str:
+    """What kind of failure a message reports: its first words, variable parts masked.
+
+    ``AssertionError: Lists differ: [...]`` in twenty reports is one kind; a
+    ``ModuleNotFoundError`` among them is another.
+    """
+    words = masked_text(line.removeprefix("E").strip()).split()
+    return " ".join(words[:_MESSAGE_KIND_WORDS])
 
 
 def _offer_query(lines: list[str], query: str | None, priority: dict[int, int]) -> None:
