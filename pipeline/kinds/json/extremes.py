@@ -8,17 +8,15 @@ column. Each function maps a row index to the reason it is worth showing.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
-from .signals import Columns
+from .signals import Columns, finite
 
 _MISSING_SHARE = 0.05  # a column null or absent in at most this share of rows is "usually filled"
 _MAX_MISSING = 12  # null rows kept per column
 _MIN_ROWS = 8
 _DATE = re.compile(r"^\d{4}[-/]\d{2}[-/]\d{2}")
-_NUMBER_TYPES = frozenset({int, float})  # not bool
 
 
 def missing_rows(columns: Columns) -> dict[int, str]:
@@ -38,7 +36,7 @@ def extreme_rows(columns: Columns) -> dict[int, str]:
     """For each numeric column, the first row holding its minimum and the first holding its maximum."""
     flagged: dict[int, str] = {}
     for key, values in columns.values.items():
-        numbers = [(x, i) for i, v in enumerate(values) if (x := _finite(v)) is not None]
+        numbers = [(x, i) for i, v in enumerate(values) if (x := finite(v)) is not None]
         if len(numbers) < max(2, len(values) * 0.5):
             continue
         low = min(numbers)  # ties go to the first row: (value, index) pairs
@@ -81,16 +79,6 @@ def category_rows(columns: Columns) -> dict[int, str]:
         for (_, value), i in sorted(first.items(), key=lambda kv: kv[1]):
             flagged.setdefault(i, f"category {key}={_short(value)}")
     return flagged
-
-
-def _finite(value: Any) -> float | None:
-    if type(value) not in _NUMBER_TYPES:
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _short(value: Any) -> str:

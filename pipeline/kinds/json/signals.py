@@ -122,7 +122,7 @@ def _is_number(value: Any) -> bool:
     return type(value) in _NUMBER_TYPES
 
 
-def _finite(value: Any) -> float | None:
+def finite(value: Any) -> float | None:
     """``value`` as a float when it is a finite number (huge JSON integers overflow floats)."""
     if type(value) not in _NUMBER_TYPES:
         return None
@@ -283,7 +283,7 @@ def outlier_rows(columns: dict[str, list[Any]]) -> dict[int, str]:
     """Rows far from their field's median, in units of the median absolute deviation."""
     flagged: dict[int, str] = {}
     for key, values in columns.items():
-        numbers = [(i, x) for i, v in enumerate(values) if (x := _finite(v)) is not None]
+        numbers = [(i, x) for i, v in enumerate(values) if (x := finite(v)) is not None]
         if len(numbers) < 8 or len(numbers) < len(values) * 0.5:
             continue
         only = [x for _, x in numbers]
@@ -396,7 +396,7 @@ def _sorted_series(values: list[Any]) -> list[float] | None:
     if len(values) < 20:
         return None
     first = values[0]
-    convert = _epoch if isinstance(first, str) and _TIMESTAMP.match(first) else _finite
+    convert = _epoch if isinstance(first, str) and _TIMESTAMP.match(first) else finite
     series: list[float] = []
     direction = 0  # +1 ascending, -1 descending, 0 not known yet
     for value in values:
