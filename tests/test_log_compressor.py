@@ -558,3 +558,13 @@ def test_a_tight_cap_still_shows_each_distinct_exception(name):
     assert result.tokens_after <= 500
     for exception in WEB_LOGS[name]:
         assert any(line.startswith(exception) for line in result.text.splitlines()), exception
+
+
+@pytest.mark.parametrize("name", ["flask_devserver.log", "gunicorn_flask.log", "django_runserver.log"])
+def test_the_first_client_errors_stand_out_from_the_routine_requests(name):
+    content = recorded(name)
+    not_found = [line for line in content.splitlines() if re.search(r'HTTP/1\.1" 404\b', line)]
+    assert len(not_found) >= 3
+    result, _ = run(content)
+    assert result.kind == "log" and saved(result, content) >= 0.8
+    assert all(line in result.text.splitlines() for line in not_found[:3])

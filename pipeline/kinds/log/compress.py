@@ -212,6 +212,10 @@ def _priorities(
                 if not signals.is_continuation(lines[after]):
                     break
                 offer(after, P.EXTRA)
+        elif _is_client_error(line) and seen_warnings[class_of[index]] < _WARNING_LOCATIONS:
+            # A request that failed on the client's side is an anomaly among the 200s: the first few are shown.
+            seen_warnings[class_of[index]] += 1
+            offer(index, P.CONTEXT)
         elif signals.is_separator(line) and any(c.isalpha() for c in line):
             offer(index, P.BODY)
     for start, end in _short_summaries(lines, roles):
@@ -235,6 +239,11 @@ def _message_of(lines: list[str], roles: list[Role], start: int, end: int) -> in
     """The line of a failure's report that says what went wrong: pytest's first ``E`` line, else the first error."""
     errors = [index for index in range(start + 1, end) if roles[index] in (Role.ERROR, Role.SUMMARY)]
     return next((index for index in errors if lines[index].startswith("E ")), errors[0] if errors else None)
+
+
+def _is_client_error(line: str) -> bool:
+    status = signals.http_status(line)
+    return status is not None and 400 <= status < 500
 
 
 def _message_kind(line: str) -> str:
