@@ -13,9 +13,13 @@ from __future__ import annotations
 import re
 
 # One annotation: a reserved (`__x`) or all-caps name, with an optional (possibly doubly) parenthesised argument.
-_ANNOTATION = rb"(?:__\w+|[A-Z][A-Z0-9_]{2,})(?:\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?"
+# The word boundary keeps one name from being split into several (`ABCDEF` as `ABC` `DEF`): backtracking
+# over every split of a long name made a header take seconds.
+_ANNOTATION = rb"(?:__\w+|[A-Z][A-Z0-9_]{2,})\b(?:\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?"
 # Annotations after a declarator's closing parenthesis, up to its `;` or body.
-_TRAILING = re.compile(rb"(?<=\))((?:\s*" + _ANNOTATION + rb")+)(?=\s*[;{,=])")
+# A few of them, on the declarator's line or the next: a bounded chain, so a run of macro calls (one per line)
+# is not retried from every parenthesis.
+_TRAILING = re.compile(rb"(?<=\))((?:[ \t]*\n?[ \t]*" + _ANNOTATION + rb"){1,8})(?=\s*[;{,=])")
 # A line that is only a bare macro: `__BEGIN_DECLS`, `G_END_DECLS`.
 _BARE = re.compile(rb"^[ \t]*(?:__\w+|[A-Z][A-Z0-9_]{2,})[ \t]*$", re.MULTILINE)
 _NOT_NEWLINE = re.compile(rb"[^\n]")
