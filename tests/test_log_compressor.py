@@ -568,3 +568,13 @@ def test_the_first_client_errors_stand_out_from_the_routine_requests(name):
     result, _ = run(content)
     assert result.kind == "log" and saved(result, content) >= 0.8
     assert all(line in result.text.splitlines() for line in not_found[:3])
+
+
+def test_a_query_brings_every_line_holding_its_words_into_view():
+    content = recorded("make_regex_warnings.log")
+    asked = [line for line in content.splitlines() if "unused parameter ‘unused’" in line]
+    assert len(asked) > 10
+    plain, _ = run(content)
+    assert not all(line in plain.text.splitlines() for line in asked)
+    result, _ = run(content, query="‘unused’ -Wunused-parameter")
+    assert all(line in result.text.splitlines() for line in asked)

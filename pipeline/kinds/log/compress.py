@@ -257,15 +257,20 @@ def _message_kind(line: str) -> str:
 
 
 def _offer_query(lines: list[str], query: str | None, priority: dict[int, int]) -> None:
-    """Lines holding every word of the caller's query rank with failures; the indented lines under them next."""
+    """Lines holding every word of the caller's query rank with runners' verdicts; the lines under them next."""
     words = [word for word in (query or "").lower().replace('"', " ").split() if len(word) > 1]
     if not words:
         return
+    seen: Counter[str] = Counter()
     for index, line in enumerate(lines):
         lower = line.lower()
         if not all(word in lower for word in words):
             continue
-        priority[index] = min(priority.get(index, P.FAILURE), P.FAILURE)
+        # What the caller asked about comes before other failures; the same line again only after them.
+        masked = masked_text(line.strip())
+        seen[masked] += 1
+        rank = P.VERDICT if seen[masked] <= _ERROR_REPEATS else P.FAILURE
+        priority[index] = min(priority.get(index, rank), rank)
         for after in range(index + 1, min(len(lines), index + 4)):
             if not signals.is_continuation(lines[after]):
                 break
