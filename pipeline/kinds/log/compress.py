@@ -167,9 +167,9 @@ def _priorities(
         frame_priority = P.BODY
         message = _message_of(lines, roles, start, end)
         if message is not None:
-            # A message no earlier report gave is news: it ranks with the failure's header.
+            # A kind of message no earlier report gave is news: it ranks with the short summary.
             kind = _message_kind(lines[message])
-            offer(message, P.MESSAGE if kind in messages_seen else P.FAILURE)
+            offer(message, P.MESSAGE if kind in messages_seen else P.VERDICT)
             messages_seen.add(kind)
         for index in range(start + 1, end):
             role, line = roles[index], lines[index]
@@ -205,7 +205,10 @@ def _priorities(
             _offer_context(lines, roles, index, offer)
         elif role is Role.SECTION:
             offer(index, P.FAILURE)
-        elif role is Role.WARNING and seen_warnings[class_of[index]] < _warning_repeats(line):
+        elif role is Role.WARNING and seen_warnings[class_of[index]] >= _warning_repeats(line):
+            if signals.has_location(line):
+                offer(index, P.EXTRA)  # more places of a warning already shown, if the budget has room
+        elif role is Role.WARNING:
             seen_warnings[class_of[index]] += 1
             offer(index, P.CONTEXT)
             for after in range(index + 1, min(len(lines), index + 4)):

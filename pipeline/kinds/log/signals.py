@@ -46,7 +46,7 @@ _SUMMARY = re.compile(
     r"|^BUILD (?:SUCCESSFUL|FAILED)\b|^\[INFO\] BUILD (?:SUCCESS|FAILURE)\b"
     r"|^(?:added|removed|changed|up to date)\b.*\bpackages?\b.* in \d"
     r"|^found \d+ vulnerabilit|^\d+ vulnerabilit"
-    r"|^Successfully (?:installed|built)\b"
+    r"|^Successfully (?:installed|built)\b|^\s*Created wheel for \S+: "
     r"|^\s*Finished .*target\(s\) in "
     r"|^Tests run: \d+, Failures: \d+"
     r"|^FAILURES!+$|^Failed tests?:|^Tests? failed:"
