@@ -20,6 +20,7 @@ from .tokens import count_tokens
 # Claude Code refuses tool results over 25,000 tokens by default; stay clear of it.
 DEFAULT_PAGE_TOKENS = 20_000
 _MAX_MATCHES = 100
+_MAX_CONTEXT_GROWTH = 4
 _KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 _WORD_RE = re.compile(r"[0-9a-z_]+")
 _RAW_WORD_RE = re.compile(r"[0-9A-Za-z_]+")
@@ -254,20 +255,35 @@ def _search(key: str, kind: str, items: list[Item], query: str, offset: int, pag
         )
         return Retrieval(key, kind, [note], None, matches=0)
     blocks: list[str] = []
-    used = 0
+    texts: list[str] = []  # the item behind each block
+    costs: list[int] = []
     position = offset
     while position < len(ranked) and len(blocks) < _MAX_MATCHES:
         item = items[ranked[position]]
+        position += 1
+        if any(item.text in text for text in texts):
+            continue  # already on this page inside a bigger item (a method inside its impl block)
         block = f"{item.position}: {item.text}"
         cost = count_tokens(block)
-        if blocks and used + cost > page_tokens:
-            break
         if cost > page_tokens:
             block = f"{item.position} (excerpt around the match): {_excerpt(item.text, query, page_tokens)}"
             cost = page_tokens
-        blocks.append(block)
-        used += cost
-        position += 1
+        # An item holding earlier ones takes the place of the first of them when it adds a little context
+        # (an impl block around its method); a much bigger one (a class around it) would only repeat them.
+        inside = [k for k, text in enumerate(texts) if text in item.text]
+        if inside and cost > _MAX_CONTEXT_GROWTH * sum(costs[k] for k in inside):
+            continue
+        if blocks and sum(costs) - sum(costs[k] for k in inside) + cost > page_tokens:
+            position -= 1
+            break
+        for k in reversed(inside[1:]):
+            del blocks[k], texts[k], costs[k]
+        if inside:
+            blocks[inside[0]], texts[inside[0]], costs[inside[0]] = block, item.text, cost
+        else:
+            blocks.append(block)
+            texts.append(item.text)
+            costs.append(cost)
     header = (
         f'{len(ranked)} of {len(items)} items match "{query}" (best first); '
         f"showing {offset + 1}-{position}:"

@@ -183,3 +183,18 @@ def test_an_identifier_written_in_camel_case_finds_its_snake_case_definition():
     result = compress_content(source, store=store, hints=Hints(path="pydantic/main.py"))
     found = retrieve(result.hash, store=store, query="modelDumpJson")
     assert "def model_dump_json(" in found.blocks[1]
+
+
+def test_a_method_is_not_shown_again_beside_the_impl_block_that_holds_it():
+    from headroom_mcp.pipeline.compress import compress_content
+    from headroom_mcp.pipeline.contract import Hints
+
+    path = Path(__file__).parent / "data" / "code" / "pyo3_ffi_descrobject.rs"
+    source = path.read_text()
+    store = MemoryStore()
+    result = compress_content(source, store=store, hints=Hints(path=str(path)), max_tokens=700)
+    found = retrieve(result.hash, store=store, query="type_code")
+    blocks = found.blocks[1:]
+    assert any("impl Default for PyMemberDef {" in block and "type_code: 0," in block for block in blocks)
+    bodies = [block.split(": ", 1)[1] for block in blocks]
+    assert not [a for a in bodies for b in bodies if a is not b and a in b], "a block repeats another's text"
