@@ -156,7 +156,11 @@ def _compress(args: argparse.Namespace) -> int:
         if args.kind not in router.kinds():
             print(f"headroom-mcp: unknown kind {args.kind!r}; known: {', '.join(router.kinds())}", file=sys.stderr)
             return 2
-    result = api.compress_content(data, query=args.query, kind=args.kind, max_tokens=args.max_tokens)
+    from headroom_mcp.pipeline.contract import Hints
+
+    # The file's name says its language, as a read tool's path argument does through the wrapper.
+    hints = Hints(path=None if args.file == "-" else args.file)
+    result = api.compress_content(data, query=args.query, kind=args.kind, max_tokens=args.max_tokens, hints=hints)
     # Pass-through output stays byte-identical; compressed output ends its last line.
     _write(result.text + "\n" if result.compressed and not result.text.endswith("\n") else result.text)
     if result.compressed:

@@ -111,3 +111,12 @@ def test_compress_help_names_every_kind_and_a_log_compresses_from_stdin(cli_env)
     done = run(["compress", "-"], cli_env, stdin=log)
     assert done.returncode == 0 and b"log: " in done.stderr
     assert b"3 failed, 2500 passed" in done.stdout and len(done.stdout) < len(log) / 10
+
+
+def test_compress_reads_the_language_from_the_files_name(cli_env):
+    header = "/usr/include/stdio.h"
+    done = run(["compress", header], cli_env)
+    assert done.returncode == 0, done.stderr
+    summary = done.stderr.decode().strip().splitlines()[-1]
+    assert summary.startswith("headroom-mcp: code: "), summary
+    assert b"extern int printf (" in done.stdout
