@@ -89,7 +89,8 @@ class LogCompressor:
         _offer_query(clean, ctx.query, priority)
         reports = _inside(failure_sections)
         # The pipeline closes the output with a marker carrying the summary: the cap holds for both.
-        reserve = ctx.count_tokens(marker(_summary(clean, roles, [], 0), ctx.key, ctx.query)) + _MARKER_SLACK
+        categories = _categories(clean, roles)
+        reserve = ctx.count_tokens(marker(_summary(categories, [], 0), ctx.key, ctx.query)) + _MARKER_SLACK
         budget = max(1, ctx.budget_tokens - reserve)
         allowance = budget * _KEPT_SHARE
         for _ in range(_FIT_ATTEMPTS):
@@ -103,7 +104,7 @@ class LogCompressor:
         items = [Item(span(a, b), "\n".join(lines[a:b])) for a, b in blocks(clean, roles, failure_sections)]
         return Compressed(
             text=text,
-            summary=_summary(clean, roles, kept, shown),
+            summary=_summary(categories, kept, shown),
             transform="log:templates",
             items=items,
         )
@@ -407,16 +408,20 @@ def _repeat_notes(
     return notes
 
 
-def _summary(lines: list[str], roles: list[Role], kept: list[int], shown: int) -> str:
-    kept_set = set(kept)
-    omitted: Counter[str] = Counter()
-    for index, line in enumerate(lines):
-        if index in kept_set or not line.strip():
-            continue
-        omitted[_category(line, roles[index])] += 1
+def _categories(lines: list[str], roles: list[Role]) -> list[str | None]:
+    """What each line counts as in the summary (``None`` for a blank line)."""
+    return [_category(line, roles[index]) if line.strip() else None for index, line in enumerate(lines)]
+
+
+def _summary(categories: list[str | None], kept: list[int], shown: int) -> str:
+    omitted: Counter[str] = Counter(category for category in categories if category)
+    for index in kept:
+        if categories[index]:
+            omitted[categories[index]] -= 1
+    omitted = +omitted
     parts = ", ".join(f"{count:,} {name}" for name, count in sorted(omitted.items(), key=lambda kv: (-kv[1], kv[0])))
     total = sum(omitted.values())
-    return f"{len(lines):,} log lines → {shown:,} kept verbatim; {total:,} folded into counts ({parts})"
+    return f"{len(categories):,} log lines → {shown:,} kept verbatim; {total:,} folded into counts ({parts})"
 
 
 def _category(line: str, role: Role) -> str:

@@ -104,13 +104,22 @@ class Template:
                 few.append(position)
         if not few:
             return [list(range(len(members)))]
-        parts = sampled if len(sampled) == len(members) else [masked_text(line.strip()).split() for line in members]
         groups: dict[tuple[str, ...], list[int]] = {}
-        for index, p in enumerate(parts):
-            groups.setdefault(tuple(p[i] if i < len(p) else "" for i in few), []).append(index)
+        for index, line in enumerate(members):
+            groups.setdefault(self._values_at(line, few), []).append(index)
         if len(groups) > _MAX_SPLIT_GROUPS:
             return [list(range(len(members)))]
         return list(groups.values())
+
+
+    def _values_at(self, line: str, positions: list[int]) -> tuple[str, ...]:
+        """What ``line`` holds at ``positions``, numbers aside: the key :meth:`split` groups lines by."""
+        raw = line.split()
+        if len(raw) == len(self.tokens):
+            # No timestamp with a space in it: raw and masked tokens line up; a run of digits stands for a number.
+            return tuple(_DIGITS.sub("0", raw[i]) for i in positions)
+        parts = masked_text(line.strip()).split()
+        return tuple(parts[i] if i < len(parts) else "" for i in positions)
 
 
 class _Ranges:
@@ -165,6 +174,8 @@ class _Ranges:
 
 
 _SLOT_RE = re.compile(r"<(?:TS|ID|N)>")
+_DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
 _NUMBER_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 
 
@@ -182,6 +193,8 @@ def _fmt(value: float) -> str:
 
 def masked_text(line: str) -> str:
     """``line`` with its variable parts replaced by ``<TS>``, ``<ID>`` or ``<N>`` (no values kept: fast)."""
+    if not _DIGIT.search(line):
+        return line  # every variable part holds a digit
     for pattern, placeholder in _MASKS:
         line = pattern.sub(placeholder, line)
     return line
