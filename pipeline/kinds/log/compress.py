@@ -208,7 +208,7 @@ def _priorities(
             offer(index, P.FAILURE)
         elif role is Role.WARNING and seen_warnings[class_of[index]] >= _warning_repeats(line):
             if signals.has_location(line):
-                offer(index, P.EXTRA)  # more places of a warning already shown, if the budget has room
+                offer(index, P.BODY)  # more places of a warning: before any quoted source, if the budget has room
         elif role is Role.WARNING:
             seen_warnings[class_of[index]] += 1
             offer(index, P.CONTEXT)
