@@ -89,3 +89,13 @@ def test_a_source_path_makes_code_and_a_markdown_readme_is_prose():
 def test_grep_output_over_source_code_is_search_not_code():
     content = run("grep", "-rn", "-A", "3", "class ", ".", cwd=TREE)
     assert DEFAULT.detect(content, Hints()) == "search"
+
+
+def test_pydoc_of_a_package_is_prose_even_from_a_shell_tool():
+    """pydoc draws class bodies behind "     |" gutters, which are not a compiler's quoted source."""
+    page = subprocess.run(
+        [sys.executable, "-m", "pydoc", "json"], capture_output=True, text=True, check=True, env={"PAGER": "cat"}
+    ).stdout
+    assert "     |  " in page
+    for hints in (Hints(), Hints(tool_name="run_command")):
+        assert DEFAULT.detect(page, hints) == "prose"

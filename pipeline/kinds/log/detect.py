@@ -45,9 +45,10 @@ _SERVER_LINE = re.compile(
     r"|^(?:Internal Server Error|Not Found|Bad Request): /"
     r"|^(?:Traceback \(most recent call last\):|\w+(?:Error|Exception): )"
 )
-# Compiler diagnostics in rustc's and gcc's shape: the verdict, its location arrow, the quoted source and notes.
+# Compiler diagnostics in rustc's and gcc's shape: the verdict, its location arrow, numbered quoted source and
+# notes. Not the bare "   |" gutter lines between them: pydoc draws a class body with the same gutter.
 _DIAGNOSTIC_LINE = re.compile(
-    r"^(?:warning|error)(?:\[[A-Z]?\d+\])?: |^\s+--> \S+:\d+:\d+|^\s*\d+ \| |^\s+\|(?:\s|$)|^\s+= (?:note|help): "
+    r"^(?:warning|error)(?:\[[A-Z]?\d+\])?: |^\s+--> \S+:\d+:\d+|^\s*\d+ \| |^\s+= (?:note|help): "
 )
 _TOOL_HINT = re.compile(r"test|build|run|exec|shell|bash|command|terminal|log|install|make|compile|lint|check", re.I)
 
