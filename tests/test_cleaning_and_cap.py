@@ -52,7 +52,9 @@ def test_c_header_read_with_cat_n_is_outlined_as_code_and_kept_lines_keep_their_
     assert len(kept) > 50, "the outline kept lines, each with its cat -n number"
     lines = source.split("\n")
     for number, text in kept.items():
-        assert lines[number - 1] == text, f"line {number} is not the original's line {number}"
+        # A declaration cut to its first line ends with "…": it is the start of its original line.
+        original = lines[number - 1]
+        assert original == text or original.startswith(text.removesuffix("…").rstrip()), f"line {number}"
     printf = next(n for n, text in enumerate(lines, 1) if text.startswith("extern int printf ("))
     assert printf in kept
 
