@@ -550,6 +550,10 @@ def test_second_location_of_a_repeated_warning_is_kept(tmp_path):
     shown = set(result.text.splitlines())
     assert [line for line in located[:5] if line not in shown] == []
     assert "×30 in all" in result.text
+    # Every later place is still named, by file and line, in the note under the first.
+    places = [re.match(r"(\S+?):(\d+:\d+):", line).groups() for line in located[5:]]
+    note = next(line for line in result.text.splitlines() if "×30 in all" in line)
+    assert all(f"{path}:{where}" in note for path, where in places), note
 
 
 @pytest.mark.parametrize("name", sorted(WEB_LOGS))

@@ -10,6 +10,7 @@ or, when even that is too long, into a count of omitted lines.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -30,6 +31,9 @@ _EDGE_LINES = 3
 _ERROR_REPEATS = 2
 # Occurrences of one warning class (``-Wunused-parameter``) whose locations are kept: the location is the news.
 _WARNING_LOCATIONS = 5
+# Further places of a class listed in its note (file:line:col), before "and N more".
+_MAX_PLACES = 40
+_LOCATION = re.compile(r"(\S+?\.\w+):(\d+(?::\d+)?): (?:fatal )?(?:error|warning)\b")
 # Leading words of a failure's message that tell one kind of failure from another.
 _MESSAGE_KIND_WORDS = 4
 # Share of the budget the kept lines may take; the rest folds the gaps between them.
@@ -360,7 +364,7 @@ def _render(
     """The kept lines in order, with notes on repeats, and every gap between them folded."""
     kept_set = set(kept)
     kept_tokens = sum(ctx.count_tokens(lines[i]) + 1 for i in kept)
-    notes = _repeat_notes(kept, class_of, roles, kept_set, reports)
+    notes = _repeat_notes(lines, kept, class_of, roles, kept_set, reports)
     note_tokens = sum(ctx.count_tokens(note) + 1 for note in notes.values())
     allowance = max(0, budget - kept_tokens - note_tokens)
     folded = fold_gaps(lines, kept, template_of, templates, allowance, ctx.count_tokens)
@@ -380,9 +384,9 @@ def _render(
 
 
 def _repeat_notes(
-    kept: list[int], class_of: list[str], roles: list[Role], kept_set: set[int], reports: set[int]
+    lines: list[str], kept: list[int], class_of: list[str], roles: list[Role], kept_set: set[int], reports: set[int]
 ) -> dict[int, str]:
-    """After the first kept line of a repeated error or warning class: how often it occurs in all.
+    """After the first kept line of a repeated error or warning class: how often it occurs in all, and where else.
 
     Lines inside a failure's report are not counted: its ``E`` lines repeat across reports by nature.
     """
@@ -402,10 +406,35 @@ def _repeat_notes(
         members = members_of[key]
         hidden = [i for i in members if i not in kept_set]
         if hidden:
-            notes[index] = f"[↑ ×{len(members):,} in all; {len(hidden):,} more not shown, {span(hidden[0], hidden[-1] + 1)}]"
+            places = _places([lines[i] for i in hidden])
+            where = f"; {len(hidden):,} more at {places}" if places else f"; {len(hidden):,} more not shown"
+            notes[index] = f"[↑ ×{len(members):,} in all{where} ({span(hidden[0], hidden[-1] + 1)})]"
         elif len(members) > 1 and key.startswith("-W"):
             notes[index] = f"[↑ {key} ×{len(members):,} in all, each shown]"
     return notes
+
+
+def _places(diagnostics: list[str]) -> str | None:
+    """``a.c:12:5, 40:1; b.c:7:3``: where each diagnostic stands, by file; None unless every one says so.
+
+    The location is what a repeated warning adds, and it costs a few tokens where the line costs thirty.
+    """
+    by_file: dict[str, list[str]] = {}
+    for line in diagnostics:
+        match = _LOCATION.match(line)
+        if match is None:
+            return None
+        by_file.setdefault(match.group(1), []).append(match.group(2))
+    listed = 0
+    parts = []
+    for path, spots in by_file.items():
+        room = _MAX_PLACES - listed
+        if room <= 0:
+            break
+        parts.append(f"{path}:{', '.join(spots[:room])}")
+        listed += min(room, len(spots))
+    rest = len(diagnostics) - listed
+    return "; ".join(parts) + (f"; and {rest:,} more" if rest else "")
 
 
 def _categories(lines: list[str], roles: list[Role]) -> list[str | None]:
