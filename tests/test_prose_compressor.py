@@ -222,6 +222,16 @@ def test_pydoc_output_keeps_its_sections_and_the_paragraph_asked_about():
     assert_extractive(page, result.text)
 
 
+def test_pydoc_output_keeps_every_functions_signature_without_a_query():
+    page = subprocess.run([sys.executable, "-m", "pydoc", "json"], capture_output=True, text=True, check=True).stdout
+    after = page.split("\nFUNCTIONS\n", 1)[1]
+    signatures = [line for line in after.splitlines() if re.match(r"    \w+\(", line)]
+    assert len(signatures) >= 4
+    result = compress(page, None)
+    assert saved(page, result) >= 0.6
+    assert [line for line in signatures if line not in result.text.splitlines()] == []
+
+
 def test_a_restructuredtext_readme_keeps_its_titles_and_the_answer():
     readme = importlib.metadata.metadata("diskcache").get_payload()
     assert "\n========" in readme and "\n--------" in readme

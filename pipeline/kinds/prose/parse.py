@@ -27,6 +27,8 @@ _FENCE_RE = re.compile(r"([ \t]*)(`{3,}|~{3,})")
 _LIST_RE = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))[ \t]+\S")
 _CAPS_HEADING_RE = re.compile(r"[A-Z][A-Z0-9]*(?:[ /&,()-]+[A-Z0-9][A-Z0-9()]*){0,5}")
 _PYDOC_CLASS_RE = re.compile(r"\s+class \w+(?:\(.*\))?\s*$")
+# pydoc's function entries: `dumps(obj, *, skipkeys=False, ...)` over the function's description.
+_PYDOC_FUNCTION_RE = re.compile(r"\s+[A-Za-z_]\w*\(.*\)\s*$")
 _TABLE_ROW_RE = re.compile(r"[ \t]*\|.*\|")
 # rst grid tables open with `+----+----+`, simple tables with `=====  =====`: the whole run is the table.
 _TABLE_RULE_RE = re.compile(r"[ \t]*(?:\+(?:[-=:]+\+)+|=+(?: +=+)+)[ \t]*")
@@ -342,6 +344,8 @@ def _caps_headings(lines: list[str], code: set[int]) -> dict[int, tuple[int, str
         text = line.strip()
         if indent == base and _PYDOC_CLASS_RE.match(line) and _indent(lines[i + 1]) > base:
             headings[i] = (2, text, i + 1)  # pydoc's `class Name(Base)` over the class's body
+        elif indent == base and _PYDOC_FUNCTION_RE.match(line) and _indent(lines[i + 1]) > base:
+            headings[i] = (2, text, i + 1)  # a function's signature over its description: what a reader looks up
         elif (
             0 < indent < base
             and (_is_blank(lines[i - 1]) or i - 1 in headings)
