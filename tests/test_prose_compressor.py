@@ -222,6 +222,15 @@ def test_pydoc_output_keeps_its_sections_and_the_paragraph_asked_about():
     assert_extractive(page, result.text)
 
 
+def test_a_man_pages_synopsis_is_kept_however_much_markup_it_holds():
+    page = man_page("git-log")
+    synopsis = page.split("\nSYNOPSIS\n", 1)[1].split("\n\n", 1)[0]
+    assert "[<options>]" in synopsis
+    result = compress(page, None)
+    assert saved(page, result) >= 0.8
+    assert synopsis in result.text
+
+
 def test_pydoc_output_keeps_every_functions_signature_without_a_query():
     page = subprocess.run([sys.executable, "-m", "pydoc", "json"], capture_output=True, text=True, check=True).stdout
     after = page.split("\nFUNCTIONS\n", 1)[1]

@@ -44,6 +44,7 @@ _EXAMPLE_SHARE = 0.15
 _LEAD_SHARE = 0.3
 _CODE_MATCH = 0.5
 _CODE_MATCHES = 2
+_USAGE_TITLES = frozenset({"synopsis", "usage"})
 # A section's lead is its first passage that reads as text (not a row of badges).
 _READABLE_LEAD = 0.5
 _FIRST_ALLOWANCE = 0.9
@@ -251,10 +252,12 @@ def _outline(doc: Document, selection: _Selection, allowance: float, costs: _Cos
 def _leads(doc: Document, units: list[Passage], readable: Sequence[float]) -> list[int]:
     """The first passage of the introduction and of each top-level section, in document order."""
     top = doc.top_level()
+    # How a command or function is called reads as markup ([<options>] <path>...) but is the section's point.
+    usage = {s.index for s in doc.sections if s.title.strip().lower() in _USAGE_TITLES}
     first_of: dict[int, int] = {}
     for index, unit in enumerate(units):
         block = doc.blocks[unit.block]
-        if block.kind in (PARAGRAPH, ITEM) and readable[index] >= _READABLE_LEAD:
+        if block.kind in (PARAGRAPH, ITEM) and (readable[index] >= _READABLE_LEAD or block.section in usage):
             first_of.setdefault(block.section, index)
     wanted = [s.index for s in doc.sections if s.level <= top or s.index == 1]
     return sorted(first_of[s] for s in wanted if s in first_of)
