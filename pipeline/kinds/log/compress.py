@@ -203,11 +203,13 @@ def _priorities(
             seen_errors[template_of[index]] += 1
             message = masked_text(line.strip())
             if signals.is_test_verdict(line) or seen_errors[template_of[index]] <= _ERROR_REPEATS:
-                offer(index, P.FAILURE)
+                own = P.FAILURE
             else:
-                offer(index, P.KEY if message not in seen_messages else P.EXTRA)
+                own = P.KEY if message not in seen_messages else P.EXTRA
+            offer(index, own)
             seen_messages.add(message)
-            _offer_context(lines, roles, index, offer)
+            # A repeat of a message already shown brings nothing new: nor does its context (the same caret).
+            _offer_context(lines, roles, index, offer, at_best=P.CONTEXT if own < P.EXTRA else P.EXTRA)
         elif role is Role.SECTION:
             offer(index, P.FAILURE)
         elif role is Role.WARNING and seen_warnings[class_of[index]] >= _warning_repeats(line):
@@ -240,6 +242,13 @@ def _priorities(
                 priority[index] = min(frames)
     for index in [*range(_EDGE_LINES), *range(len(lines) - _EDGE_LINES, len(lines))]:
         offer(index, P.EDGE)
+    # A low-priority line the same as one already offered (the caret under a warning seen before) is look-alike.
+    seen: set[str] = set()
+    for index in sorted(priority):
+        text = lines[index].strip()
+        if priority[index] >= P.BODY and text in seen:
+            del priority[index]
+        seen.add(text)
     return priority
 
 
@@ -303,7 +312,7 @@ def _short_summaries(lines: list[str], roles: list[Role]) -> list[tuple[int, int
     return found
 
 
-def _offer_context(lines: list[str], roles: list[Role], index: int, offer) -> None:
+def _offer_context(lines: list[str], roles: list[Role], index: int, offer, at_best: int = P.CONTEXT) -> None:
     """The lines that explain an error: indented lines before it, its traceback or caret after it.
 
     Library frames (and the source lines under them) come last, so a tight
@@ -325,7 +334,7 @@ def _offer_context(lines: list[str], roles: list[Role], index: int, offer) -> No
             continue
         if roles[position] is Role.FRAME:
             frame_priority = P.EXTRA if signals.is_library_frame(lines[position]) else P.CONTEXT
-        offer(position, frame_priority)
+        offer(position, max(frame_priority, at_best))
 
 
 def _select(lines: list[str], priority: dict[int, int], ctx: Context, allowance: float) -> list[int]:
@@ -419,20 +428,24 @@ def _places(diagnostics: list[str]) -> str | None:
 
     The location is what a repeated warning adds, and it costs a few tokens where the line costs thirty.
     """
-    by_file: dict[str, list[str]] = {}
+    by_file: dict[str, dict[str, int]] = {}
     for line in diagnostics:
         match = _LOCATION.match(line)
         if match is None:
             return None
-        by_file.setdefault(match.group(1), []).append(match.group(2))
-    listed = 0
+        spots = by_file.setdefault(match.group(1), {})
+        spots[match.group(2)] = spots.get(match.group(2), 0) + 1
+    listed = distinct = 0
     parts = []
     for path, spots in by_file.items():
-        room = _MAX_PLACES - listed
+        room = _MAX_PLACES - distinct
         if room <= 0:
             break
-        parts.append(f"{path}:{', '.join(spots[:room])}")
-        listed += min(room, len(spots))
+        # The same place again (a rebuild, a header included twice) is counted, not repeated.
+        shown = list(spots.items())[:room]
+        parts.append(f"{path}:{', '.join(spot if times == 1 else f'{spot} ×{times}' for spot, times in shown)}")
+        distinct += len(shown)
+        listed += sum(times for _, times in shown)
     rest = len(diagnostics) - listed
     return "; ".join(parts) + (f"; and {rest:,} more" if rest else "")
 
