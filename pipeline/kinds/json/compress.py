@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...contract import Compressed, Context, Item
+from ...markers import MARKER_TOKENS
 from ...tokens import estimate_tokens, tokens_per_char
 from . import render
 from .locate import (
@@ -42,7 +43,6 @@ _MIN_SHARE = 0.01  # a collection smaller than this share of the input is left i
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SAMPLE_CHARS = 6000
 _EXACT_COUNT_CHARS = 400_000  # above this, output size is estimated from samples of the output itself
-_RESERVED_TOKENS = 80  # the closing marker the pipeline appends
 _ENDS = {"records": (1, 1), "scalars": (3, 10), "map": (3, 3)}  # a list's newest items are often at its end
 _MAP_LATEST = 5  # a map of dates (release → time): its newest entries are what a reader asks for
 _ATTEMPTS = 4
@@ -111,7 +111,7 @@ class JsonCompressor:
         if result is None:  # nothing long to shorten: minified is the best there is
             result = _minified(minified)
             result.items = _top_level_items(doc, surrogates)
-        limit = ctx.budget_tokens - _RESERVED_TOKENS
+        limit = ctx.budget_tokens - MARKER_TOKENS
         if ctx.budget_is_cap and tokens.measure(result.text) > limit:
             result.text, result.lossless = _cut_to(result.text, limit, tokens), False
             kept_all = ("; nothing omitted", "; every key kept")
@@ -127,7 +127,7 @@ class JsonCompressor:
         The plain table first; then the same with the columns that hold one
         value in every row said once (a venv's path in ``pip list -v``).
         """
-        limit = ctx.budget_tokens - (_RESERVED_TOKENS if ctx.budget_is_cap else 0)
+        limit = ctx.budget_tokens - (MARKER_TOKENS if ctx.budget_is_cap else 0)
         rest_text = render.dumps(rest, views[0].surrogates) if rest is not None else ""
         for factored in (False, True) if views else ():
             if factored and not any(view.constants for view in views):
@@ -163,7 +163,7 @@ class JsonCompressor:
                 text = "\n".join(render.dumps(value, surrogates) for value in shortened)
             else:
                 text = render.dumps(shortened, surrogates)
-            if tokens.measure(text) <= ctx.budget_tokens - _RESERVED_TOKENS:
+            if tokens.measure(text) <= ctx.budget_tokens - MARKER_TOKENS:
                 break
         cut = _cut_items(doc, limits, surrogates)
         if not cut:
@@ -177,7 +177,7 @@ class JsonCompressor:
     ) -> Compressed:
         """Chosen rows of each big collection, the rest of the document around them."""
         transform = "json:rows"
-        limit = ctx.budget_tokens - _RESERVED_TOKENS
+        limit = ctx.budget_tokens - MARKER_TOKENS
         rest_text = ""
         if rest is not None:
             rest_text = _shortened_rest(rest, views[0].pick, surrogates, tokens, limit)
