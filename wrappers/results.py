@@ -15,19 +15,11 @@ import mcp_types as types
 
 from ..pipeline.compress import CompressionResult
 from ..pipeline.contract import Hints
+from ..pipeline.hints import hints_for
 
 Compress = Callable[..., CompressionResult]
-_PATH_KEYS = ("path", "file", "filename", "file_path", "uri", "url")
 # Strings shorter than this are not worth a worker thread, nor compressing inside structuredContent.
 _MIN_STRUCTURED_CHARS = 1500
-
-
-def hints_for(tool: str, arguments: Mapping[str, Any] | None) -> tuple[str | None, Hints]:
-    """The query hint (the call's short string arguments) and the tool and path hints."""
-    arguments = arguments or {}
-    strings = [v for v in arguments.values() if isinstance(v, str) and 0 < len(v) <= 200]
-    path = next((arguments[k] for k in _PATH_KEYS if isinstance(arguments.get(k), str)), None)
-    return (" ".join(strings) or None), Hints(tool_name=tool, path=path)
 
 
 async def compress_tool_result(
