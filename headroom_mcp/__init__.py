@@ -1,6 +1,6 @@
 """headroom-mcp: keep agents' context small without losing what they need.
 
-``from headroom_mcp import compress, compress_content, retrieve`` — imported
+``from headroom_mcp import compress, compress_content, compress_messages, retrieve`` — imported
 lazily so that ``import headroom_mcp`` (and the CLI's start-up) stays cheap.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["compress", "compress_content", "retrieve", "stats", "configure", "__version__"]
+__all__ = ["compress", "compress_content", "compress_messages", "retrieve", "stats", "configure", "__version__"]
 
 if TYPE_CHECKING:
-    from headroom_mcp.api import compress, compress_content, configure, retrieve, stats
+    from headroom_mcp.api import compress, compress_content, compress_messages, configure, retrieve, stats
 
 
 def __getattr__(name: str) -> Any:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from headroom_mcp.config import Settings, load_settings
 from headroom_mcp.pipeline import compress as pipeline
 from headroom_mcp.pipeline import retrieval
 from headroom_mcp.pipeline.contract import Hints
+from headroom_mcp.pipeline.conversation import compress as conversation
 from headroom_mcp.pipeline.disk_store import DiskStore
 from headroom_mcp.pipeline.store import Store, default_store_dir
 
@@ -100,9 +102,46 @@ def compress_content(
     return result
 
 
-def compress(content: str, **kwargs: object) -> str:
-    """The compressed text of ``content`` (see :func:`compress_content` for the arguments)."""
+def compress(content: str | list[Any], **kwargs: object) -> str | list[Any]:
+    """The compressed text of ``content``, or for a list of messages the compressed messages.
+
+    See :func:`compress_content` and :func:`compress_messages` for the arguments.
+    """
+    if isinstance(content, list):
+        return compress_messages(content, **kwargs).messages  # type: ignore[arg-type]
     return compress_content(content, **kwargs).text  # type: ignore[arg-type]
+
+
+def compress_messages(
+    messages: list[Any],
+    *,
+    system: Any = None,
+    max_tokens: int | None = None,
+    align_cache: bool = True,
+    store: Store | None = None,
+    settings: Settings | None = None,
+) -> conversation.MessagesResult:
+    """Compress the tool outputs of an Anthropic or OpenAI conversation (DESIGN.md §6).
+
+    ``system`` is Anthropic's separate system prompt; ``max_tokens`` holds the
+    whole conversation to a budget. Every dropped part stays retrievable.
+    """
+    settings = settings or current_settings()
+    store = store or default_store()
+    result = conversation.compress_messages(
+        messages,
+        store=store,
+        system=system,
+        max_tokens=max_tokens,
+        align_cache=align_cache,
+        options=options_from(settings),
+    )
+    store.incr("calls")
+    if result.tokens_after < result.tokens_before:
+        store.incr("compressed")
+        store.incr("tokens_before", result.tokens_before)
+        store.incr("tokens_after", result.tokens_after)
+    return result
 
 
 def retrieve(

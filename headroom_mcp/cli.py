@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     compress.add_argument("--query", "-q", help="what you are looking for; steers what is kept")
     compress.add_argument("--kind", help="force a content kind (json, gitlog, diff, search, listing, log, code, prose)")
     compress.add_argument("--max-tokens", type=int, metavar="N", help="token budget for the output")
+    compress.add_argument(
+        "--messages",
+        action="store_true",
+        help='the file is a conversation: a JSON list of messages, or {"system": ..., "messages": [...]}',
+    )
 
     retrieve = commands.add_parser("retrieve", help="print the original behind a hash, or its parts matching a query")
     retrieve.add_argument("hash", help="the hash from a [headroom: ...] marker")
@@ -150,6 +155,8 @@ def _compress(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"headroom-mcp: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
+    if args.messages:
+        return _compress_messages(args, data)
     if args.kind:
         from headroom_mcp.pipeline import router
 
@@ -172,6 +179,37 @@ def _compress(args: argparse.Namespace) -> int:
     else:
         summary = f"{result.kind}: unchanged ({'; '.join(result.diagnostics)})"
     print(f"headroom-mcp: {summary}", file=sys.stderr)
+    return 0
+
+
+def _compress_messages(args: argparse.Namespace, data: bytes) -> int:
+    """``compress --messages``: a conversation in, the same conversation out (JSON), the metrics on stderr."""
+    import json
+
+    from headroom_mcp import api
+
+    try:
+        loaded = json.loads(data)
+    except ValueError as exc:
+        print(f"headroom-mcp: {args.file} is not JSON: {exc}", file=sys.stderr)
+        return 2
+    wrapped = isinstance(loaded, dict)
+    messages, system = (loaded.get("messages"), loaded.get("system")) if wrapped else (loaded, None)
+    if not isinstance(messages, list):
+        print(f'headroom-mcp: {args.file} holds no list of messages (a list, or {{"messages": [...]}})', file=sys.stderr)
+        return 2
+    result = api.compress_messages(messages, system=system, max_tokens=args.max_tokens)
+    shown = {**loaded, "messages": result.messages, "system": result.system} if wrapped else result.messages
+    if wrapped and system is None:
+        shown.pop("system")
+    _write(json.dumps(shown, ensure_ascii=False, indent=1) + "\n")
+    print(
+        f"headroom-mcp: messages: {result.tokens_before} → {result.tokens_after} tokens "
+        f"({result.tokens_saved} saved; {', '.join(result.transforms_applied) or 'nothing compressed'})",
+        file=sys.stderr,
+    )
+    for note in result.diagnostics:
+        print(f"headroom-mcp: {note}", file=sys.stderr)
     return 0
 
 

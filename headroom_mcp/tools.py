@@ -7,13 +7,15 @@ becomes an ``isError`` result with a readable message: an exception escaping
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict
 from typing import Any
 
 import anyio.to_thread
 import mcp_types as types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from headroom_mcp import api
 from headroom_mcp.pipeline import router
@@ -27,13 +29,21 @@ STATS = "headroom_stats"
 
 
 class CompressArgs(BaseModel):
-    """Arguments of headroom_compress."""
+    """Arguments of headroom_compress: one text (``content``), or a whole conversation (``messages``)."""
 
     model_config = ConfigDict(extra="forbid")
-    content: str = Field(description="The text to compress (tool output, a file, a log, JSON).")
+    content: str | None = Field(None, description="The text to compress (tool output, a file, a log, JSON).")
+    messages: list[dict[str, Any]] | None = Field(
+        None,
+        description="A conversation in the Anthropic or OpenAI format: its tool outputs are compressed, "
+        "everything else comes back as it was.",
+    )
+    system: str | list[dict[str, Any]] | None = Field(
+        None, description="With messages: Anthropic's separate system prompt (its dynamic values move to its end)."
+    )
     query: str | None = Field(None, description="What you are looking for; steers what is kept.")
     kind: str | None = Field(None, description=f"Force a content kind: {', '.join(router.kinds())}.")
-    max_tokens: int | None = Field(None, ge=1, description="Token budget for the result.")
+    max_tokens: int | None = Field(None, ge=1, description="Token budget for the result (the whole conversation).")
 
     @field_validator("kind")
     @classmethod
@@ -42,9 +52,19 @@ class CompressArgs(BaseModel):
             raise ValueError(f"unknown kind {kind!r}; known kinds: {', '.join(router.kinds())}")
         return kind
 
+    @model_validator(mode="after")
+    def _one_input(self) -> CompressArgs:
+        if (self.content is None) == (self.messages is None):
+            raise ValueError("give exactly one of content or messages")
+        if self.messages is None and self.system is not None:
+            raise ValueError("system goes with messages")
+        if self.messages is not None and self.kind is not None:
+            raise ValueError("kind goes with content; a conversation's outputs are detected one by one")
+        return self
+
 
 class CompressOutput(BaseModel):
-    """Structured result of headroom_compress (the compressed text is the text block)."""
+    """Structured result of headroom_compress (the compressed text, or the messages' JSON, is the text block)."""
 
     hash: str | None = Field(description="Key of the stored original; null when nothing was compressed.")
     kind: str
@@ -52,6 +72,12 @@ class CompressOutput(BaseModel):
     tokens_after: int
     transforms: list[str]
     diagnostics: list[str]
+    messages: list[dict[str, Any]] | None = Field(None, description="With messages: the compressed conversation.")
+    system: str | list[dict[str, Any]] | None = Field(None, description="With system: the aligned system prompt.")
+    tokens_saved: int | None = None
+    details: list[dict[str, Any]] | None = Field(
+        None, description="With messages: per tool output, its message index, block, kind, hash and tokens."
+    )
 
 
 class RetrieveArgs(BaseModel):
@@ -140,6 +166,8 @@ def _text_result(blocks: list[str], structured: BaseModel) -> types.CallToolResu
 async def call_compress(arguments: Mapping[str, Any]) -> types.CallToolResult:
     """Answer headroom_compress."""
     args = CompressArgs.model_validate(arguments)
+    if args.messages is not None:
+        return await _compress_conversation(args)
     result = await anyio.to_thread.run_sync(
         lambda: api.compress_content(args.content, query=args.query, kind=args.kind, max_tokens=args.max_tokens)
     )
@@ -152,6 +180,27 @@ async def call_compress(arguments: Mapping[str, Any]) -> types.CallToolResult:
         diagnostics=result.diagnostics,
     )
     return _text_result([result.text], structured)
+
+
+async def _compress_conversation(args: CompressArgs) -> types.CallToolResult:
+    messages = args.messages or []
+    result = await anyio.to_thread.run_sync(
+        lambda: api.compress_messages(messages, system=args.system, max_tokens=args.max_tokens)
+    )
+    structured = CompressOutput(
+        hash=None,
+        kind="messages",
+        tokens_before=result.tokens_before,
+        tokens_after=result.tokens_after,
+        transforms=result.transforms_applied,
+        diagnostics=result.diagnostics,
+        messages=result.messages,
+        system=result.system,
+        tokens_saved=result.tokens_saved,
+        details=[asdict(detail) for detail in result.details],
+    )
+    shown = {"messages": result.messages, **({"system": result.system} if args.system is not None else {})}
+    return _text_result([json.dumps(shown, ensure_ascii=False)], structured)
 
 
 async def call_retrieve(arguments: Mapping[str, Any]) -> types.CallToolResult:
