@@ -196,9 +196,9 @@ def _compress_messages(args: argparse.Namespace, data: bytes) -> int:
     wrapped = isinstance(loaded, dict)
     messages, system = (loaded.get("messages"), loaded.get("system")) if wrapped else (loaded, None)
     if not isinstance(messages, list):
-        print(f'headroom-mcp: {args.file} holds no list of messages (a list, or {{"messages": [...]}})', file=sys.stderr)
+        print(f"headroom-mcp: {args.file} holds no list of messages (a list, or an object with one)", file=sys.stderr)
         return 2
-    result = api.compress_messages(messages, system=system, max_tokens=args.max_tokens)
+    result = api.compress_messages(messages, system=system, query=args.query, max_tokens=args.max_tokens)
     shown = {**loaded, "messages": result.messages, "system": result.system} if wrapped else result.messages
     if wrapped and system is None:
         shown.pop("system")

@@ -185,7 +185,7 @@ async def call_compress(arguments: Mapping[str, Any]) -> types.CallToolResult:
 async def _compress_conversation(args: CompressArgs) -> types.CallToolResult:
     messages = args.messages or []
     result = await anyio.to_thread.run_sync(
-        lambda: api.compress_messages(messages, system=args.system, max_tokens=args.max_tokens)
+        lambda: api.compress_messages(messages, system=args.system, query=args.query, max_tokens=args.max_tokens)
     )
     structured = CompressOutput(
         hash=None,

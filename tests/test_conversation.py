@@ -212,3 +212,14 @@ def test_the_library_face_takes_a_conversation_too():
     messages = openai_conversation(real_turns()[:2], QUESTION)
     result = compress_messages(messages)
     assert compress(messages) == result.messages and result.tokens_saved > 0
+
+
+def test_a_callers_query_steers_every_output_as_well():
+    messages = anthropic_conversation(real_turns()[3:4], "What was the weather like?")
+    plain = compress_messages(messages, store=MemoryStore())
+    asked = compress_messages(messages, store=MemoryStore(), query="2013/05/17")
+    assert "2013/05/17" not in _outputs(plain.messages)[0]
+    assert "2013/05/17" in _outputs(asked.messages)[0]
+    from headroom_mcp import compress_messages as library
+
+    assert library(messages, query="2013/05/17").messages == asked.messages

@@ -82,11 +82,11 @@ def _tokens(text: str) -> int:
     return count_tokens(text)
 
 
-def _query(output: ToolOutput) -> tuple[str | None, Any]:
-    """The query for a tool output: its call's short arguments and the user text before it."""
+def _query(output: ToolOutput, extra: str | None = None) -> tuple[str | None, Any]:
+    """The query for a tool output: its call's short arguments, the user text before it, and the caller's."""
     from_call, hints = hints_for(output.call_name, output.call_arguments)
     asked = output.user_text[-_USER_QUERY_CHARS:] if output.user_text else None
-    parts = [part for part in (output.call_name, from_call, asked) if part]
+    parts = [part for part in (output.call_name, from_call, asked, extra) if part]
     return (" ".join(parts) or None), hints
 
 
@@ -139,12 +139,16 @@ def compress_messages(
     *,
     store: Store,
     system: Any = None,
+    query: str | None = None,
     max_tokens: int | None = None,
     align_cache: bool = True,
     options: Options | None = None,
     routes: router.Router = router.DEFAULT,
 ) -> MessagesResult:
-    """Compress the tool outputs of an Anthropic or OpenAI conversation; see the module's guarantees."""
+    """Compress the tool outputs of an Anthropic or OpenAI conversation; see the module's guarantees.
+
+    ``query`` (what the caller is after) steers every output's compression besides its own call.
+    """
     tokens_before = conversation_tokens(messages, system)
     outputs = tool_outputs(messages)
     protected = _last_turn(messages) if max_tokens is not None else set()
@@ -153,8 +157,8 @@ def compress_messages(
     for number, output in enumerate(outputs):
         if output.message in protected:
             continue
-        query, hints = _query(output)
-        result = _compress_once(output.text, store, query, hints, options, routes)
+        steer, hints = _query(output, query)
+        result = _compress_once(output.text, store, steer, hints, options, routes)
         results[number] = result
         if result.compressed:
             texts[(output.message, output.path)] = result.text
@@ -170,7 +174,7 @@ def compress_messages(
     diagnostics: list[str] = []
     if max_tokens is not None:
         new_messages, budget_steps, note = _fit(
-            new_messages, new_system, outputs, results, texts, protected, max_tokens, store, options, routes
+            new_messages, new_system, outputs, results, texts, protected, max_tokens, store, options, routes, query
         )
         transforms += budget_steps
         if note:
@@ -209,6 +213,7 @@ def _fit(
     store: Store,
     options: Options | None,
     routes: router.Router,
+    extra_query: str | None,
 ) -> tuple[list[Any], list[str], str | None]:
     """Hold the conversation to ``max_tokens``: older outputs compressed harder, then replaced, oldest first.
 
@@ -229,11 +234,11 @@ def _fit(
                 target = max(_HARDER_FLOOR, int(cost * _HARDER_SHARE))
                 if cost <= target:
                     continue
-                query, hints = _query(output)
+                steer, hints = _query(output, extra_query)
                 result = compress_content(
                     output.text,
                     store=store,
-                    query=query,
+                    query=steer,
                     hints=hints,
                     max_tokens=target,
                     options=options,
