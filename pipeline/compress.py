@@ -136,10 +136,11 @@ def compress_content(
         shown = gutter.restore(result.text) if gutter else result.text
         text = f"{shown}\n{marker(summary, key, query)}"
         transforms, items = [result.transform], result.items
-        if count_tokens(text) > cap:
+        tokens_after = count_tokens(text)
+        if tokens_after > cap:
             shown, summary = head_and_tail(shown, cap, key, summary, query, count_tokens)
             text, transforms = f"{shown}\n{marker(summary, key, query)}", [*transforms, "cap:head+tail"]
-        tokens_after = count_tokens(text)
+            tokens_after = count_tokens(text)
         if tokens_after >= tokens_before * options.max_output_ratio:
             reason = f"{result.transform} saved too little ({tokens_after} of {tokens_before} tokens)"
             result = None
