@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..wording import plural
 from .parse import FileDiff, Hunk, Patch, is_change, is_generated
 from .select import Selection
 
@@ -112,6 +113,3 @@ def number(value: int) -> str:
     return f"{value:,}"
 
 
-def plural(count: int, noun: str) -> str:
-    """``1 hunk``, ``2 hunks``, ``1,230 commits``."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"

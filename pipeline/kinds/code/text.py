@@ -11,6 +11,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from ...wording import line_span
+
 ENCODING = "utf-8"
 # Lone surrogates are legal in Python strings (and JSON): keep them round-trippable.
 ERRORS = "surrogatepass"
@@ -90,9 +92,7 @@ class Source:
 
 def span(first: int, last: int) -> str:
     """``lines 120–164`` for 0-based rows ``first``..``last`` inclusive (``line 7`` for one)."""
-    if first == last:
-        return f"line {first + 1}"
-    return f"lines {first + 1}–{last + 1}"
+    return line_span(first, last + 1)
 
 
 def span_note(first: int, last: int) -> str:

@@ -26,7 +26,7 @@ from ...patches.parse import (
     patch_items,
     split_lines,
 )
-from ...patches.render import file_stat, number, plural, render_files, trim_hunk
+from ...patches.render import file_stat, number, render_files, trim_hunk
 from ...patches.select import (
     Selection,
     TokenMeter,
@@ -34,6 +34,7 @@ from ...patches.select import (
     query_terms,
     select_hunks,
 )
+from ...wording import plural
 
 _TEXT_SHARE = 0.25  # at most this share of the budget for text around the diff (commit messages)
 _LIST_SHARE = 0.5  # at most this share for the per-file list

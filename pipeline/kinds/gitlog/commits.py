@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...patches.parse import Patch, parse_patch
-from ...patches.render import plural
+from ...wording import plural
 
 GRAPH_CHARS = frozenset("|/\\*_ .-")
 COMMIT_RE = re.compile(r"(?P<graph>[|/\\*_ .-]*?)commit (?P<sha>[0-9a-f]{7,40})(?P<refs> \(.*\))?$")

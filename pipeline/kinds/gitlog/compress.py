@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from ...contract import Compressed, Context, Item
 from ...markers import MARKER_TOKENS
 from ...patches.parse import patch_items, split_lines
-from ...patches.render import file_stat, plural, render_files, trim_hunk
+from ...patches.render import file_stat, render_files, trim_hunk
 from ...patches.select import (
     Selection,
     TokenMeter,
@@ -30,6 +30,7 @@ from ...patches.select import (
     relevance,
     select_hunks,
 )
+from ...wording import plural
 from .commits import ISO_DATE_RE, Commit, parse_log, parse_oneline
 
 _HEX_RE = re.compile(r"[0-9a-f]{4,40}")

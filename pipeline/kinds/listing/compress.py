@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from ...contract import Compressed, Context, Item
 from ...markers import MARKER_TOKENS
 from ...tokens import tokens_per_char
+from ...wording import plural
 from .parse import Entry, Listing, Parts, parse
 from .sizes import is_rounded, say, to_bytes
 
@@ -143,9 +144,6 @@ def _label(parts: Parts) -> str:
     return text + "/" if text else ("/" if parts else "./")
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
-
 
 def _dir_line(node: _Dir) -> str:
     if not node.line:
@@ -162,10 +160,10 @@ def _describe(node: _Dir) -> str:
     other = sum(count for _, count in shown[_TOP_EXTENSIONS:])
     if other:
         kinds.append(f"{other:,} other")
-    text = _plural(node.files, "file") + (f", {_total(node)}" if node.size_style else "")
+    text = plural(node.files, "file") + (f", {_total(node)}" if node.size_style else "")
     text += ": " + ", ".join(kinds) if kinds else ""
     if node.children:
-        text += f"; {_plural(len(node.children), 'subdir')}"
+        text += f"; {plural(len(node.children), 'subdir')}"
     return f"{_label(node.parts)} ({text})"
 
 
@@ -354,7 +352,7 @@ class ListingCompressor:
         matching, used = _matching(listing.entries, patterns(ctx.query))
         shown = _quoted(used) if used else ""
         directories = f"{len(tree.dirs):,} director{'y' if len(tree.dirs) == 1 else 'ies'}"
-        counts = f"{_plural(len(tree.files), 'file')} in {directories}"
+        counts = f"{plural(len(tree.files), 'file')} in {directories}"
         if listing.size_style:
             header = f"{counts}, {_total(tree.dirs[tree.root])} (counts and sizes include subdirectories)"
         else:
@@ -364,7 +362,7 @@ class ListingCompressor:
             header,
             [text for _, text in listing.notes[:_MAX_NOTES]],
             matching,
-            f'{_plural(len(matching), "path")} match {shown}:',
+            f'{plural(len(matching), "path")} match {shown}:',
             shown,
             largest,
         )

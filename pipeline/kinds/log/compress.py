@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from ...contract import Compressed, Context, Item
 from ...markers import marker
+from ...wording import line_span
 from . import signals
 from .blocks import blocks, sections
-from .gaps import fold_gaps, span
+from .gaps import fold_gaps
 from .signals import Role
 from .templates import TemplateIndex, masked_text
 
@@ -105,7 +106,7 @@ class LogCompressor:
                 break
             # The notes between far-apart kept lines cost more than estimated: keep fewer lines.
             allowance *= ctx.budget_tokens / tokens * 0.9
-        items = [Item(span(a, b), "\n".join(lines[a:b])) for a, b in blocks(clean, roles, failure_sections)]
+        items = [Item(line_span(a, b), "\n".join(lines[a:b])) for a, b in blocks(clean, roles, failure_sections)]
         return Compressed(
             text=text,
             summary=_summary(categories, kept, shown),
@@ -417,7 +418,7 @@ def _repeat_notes(
         if hidden:
             places = _places([lines[i] for i in hidden])
             where = f"; {len(hidden):,} more at {places}" if places else f"; {len(hidden):,} more not shown"
-            notes[index] = f"[↑ ×{len(members):,} in all{where} ({span(hidden[0], hidden[-1] + 1)})]"
+            notes[index] = f"[↑ ×{len(members):,} in all{where} ({line_span(hidden[0], hidden[-1] + 1)})]"
         elif len(members) > 1 and key.startswith("-W"):
             notes[index] = f"[↑ {key} ×{len(members):,} in all, each shown]"
     return notes

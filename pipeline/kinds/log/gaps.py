@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ...wording import line_span
 from .templates import TemplateIndex
 
 # A note about one or two lines costs as much as the lines themselves.
@@ -37,7 +38,7 @@ class _Gap:
     def fold(self, level: int) -> list[str]:
         """Level 3 a bare count, 2 the biggest templates, 1 every repeated one, 0 every kind of line."""
         if level == 3:
-            return [f"[… {len(self.members):,} lines omitted ({span(self.start, self.end)})]"]
+            return [f"[… {len(self.members):,} lines omitted ({line_span(self.start, self.end)})]"]
         if level == 0:
             chosen = self.kinds
         else:
@@ -50,7 +51,7 @@ class _Gap:
         out = [kind.text for kind in chosen]
         rest = len(self.members) - sum(kind.count for kind in chosen)
         if rest:
-            out.append(f"[… {rest:,} other line{'s' if rest > 1 else ''} omitted ({span(self.start, self.end)})]")
+            out.append(f"[… {rest:,} other line{'s' if rest > 1 else ''} omitted ({line_span(self.start, self.end)})]")
         return out
 
 
@@ -109,8 +110,3 @@ def _kinds(lines: list[str], members: list[int], template_of: list[int], templat
                 text = f"[×{len(chosen):,}] {template.render(lines[i] for i in chosen)}"
             kinds.append(_Kind(len(chosen), chosen[0], text))
     return sorted(kinds, key=lambda kind: kind.first)
-
-
-def span(start: int, end: int) -> str:
-    """Human line numbers (1-based, inclusive) of lines ``start``..``end-1``."""
-    return f"line {start + 1}" if end - start <= 1 else f"lines {start + 1}–{end}"

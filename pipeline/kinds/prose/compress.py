@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from ...contract import Compressed, Context, Item
 from ...model import Embedder, load_embedder
+from ...wording import line_span
 from . import rank
 from .parse import CODE, HEADING, ITEM, PARAGRAPH, TABLE, Document, parse
 from .rank import Passage, Ranking
@@ -401,8 +402,7 @@ def _items(doc: Document) -> list[Item]:
     items = []
     paths = doc.heading_paths()
     for block in doc.blocks:
-        single = block.end - block.start == 1
-        lines = f"line {block.start + 1}" if single else f"lines {block.start + 1}–{block.end}"
+        lines = line_span(block.start, block.end)
         path = paths[block.section]
         items.append(Item(f"{lines} ({path})" if path else lines, block.text))
     return items

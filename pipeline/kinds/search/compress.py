@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from ...contract import Compressed, Context, Item
 from ...markers import MARKER_TOKENS
 from ...tokens import tokens_per_char
+from ...wording import plural
 from .detect import (
     COLUMN_RE,
     HIT_RE,
@@ -261,12 +262,9 @@ def _files(hits: list[Hit], ranked: bool) -> list[_File]:
     return files
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
-
 
 def _file_line(file: _File) -> str:
-    return f"{file.path} ({_plural(len(file.hits), 'hit')})"
+    return f"{file.path} ({plural(len(file.hits), 'hit')})"
 
 
 def _needles(query: str | None) -> list[str]:
@@ -314,8 +312,8 @@ def _directories(paths: list[str]) -> str:
 
 
 def _rest_line(files: list[_File]) -> str:
-    hits = _plural(sum(len(file.hits) for file in files), "more hit")
-    return f"[… {hits} in {_plural(len(files), 'file')} under {_directories([file.path for file in files])}]"
+    hits = plural(sum(len(file.hits) for file in files), "more hit")
+    return f"[… {hits} in {plural(len(files), 'file')} under {_directories([file.path for file in files])}]"
 
 
 @dataclass(slots=True)
@@ -386,7 +384,7 @@ def _note_lines(notes: list[tuple[int, str]]) -> list[str]:
     """Lines grep printed besides hits (``Binary file x matches``, errors), verbatim, a few of them."""
     shown = [text if len(text) <= _TEXT_CHARS else text[:_TEXT_CHARS] + "…" for _, text in notes[:_MAX_NOTES]]
     if len(notes) > _MAX_NOTES:
-        shown.append(f"[… {_plural(len(notes) - _MAX_NOTES, 'more line')} that are not hits]")
+        shown.append(f"[… {plural(len(notes) - _MAX_NOTES, 'more line')} that are not hits]")
     return shown
 
 
@@ -396,12 +394,12 @@ def _summary(parsed: Parsed, files: list[_File], layout: _Layout) -> str:
     omitted = total - shown
     partly = sum(count < len(file.hits) for file, count in zip(layout.shown, layout.counts, strict=True))
     partly += len(layout.rest)
-    head = f"{_plural(total, 'hit')} in {_plural(len(files), 'file')} → {_plural(shown, 'hit')} shown"
-    parts = [f"{head}; {omitted:,} omitted in {_plural(partly, 'file')}" if omitted else f"{head}; none omitted"]
+    head = f"{plural(total, 'hit')} in {plural(len(files), 'file')} → {plural(shown, 'hit')} shown"
+    parts = [f"{head}; {omitted:,} omitted in {plural(partly, 'file')}" if omitted else f"{head}; none omitted"]
     if layout.rest:
-        parts.append(f"{_plural(len(layout.rest), 'file')} counted by directory only")
+        parts.append(f"{plural(len(layout.rest), 'file')} counted by directory only")
     if parsed.contexts:
-        parts.append(f"{_plural(len(parsed.contexts), 'context line')} omitted")
+        parts.append(f"{plural(len(parsed.contexts), 'context line')} omitted")
     if len(parsed.notes) > _MAX_NOTES:
         parts.append(f"{len(parsed.notes) - _MAX_NOTES:,} other lines omitted")
     return "; ".join(parts)
@@ -435,7 +433,7 @@ class SearchCompressor:
         if query:
             _score(parsed.hits, query)
         files = _files(parsed.hits, ranked=query is not None)
-        header = f"{_plural(len(parsed.hits), 'hit')} in {_plural(len(files), 'file')}"
+        header = f"{plural(len(parsed.hits), 'hit')} in {plural(len(files), 'file')}"
         if query:
             header += " (best matches for the query first)"
         notes = _note_lines(parsed.notes)
