@@ -128,6 +128,16 @@ def test_tight_budget_still_names_every_failure(pytest_log):
     assert "3 failed, 2500 passed" in result.text
 
 
+def test_a_long_session_header_never_costs_a_failure_its_name(pytest_log):
+    # The same run from deeper checkouts: the header's paths grow, the failures stay what matters.
+    rootdir = re.search(r"^rootdir: (.*)$", pytest_log, re.M).group(0)
+    for depth in range(0, 40, 4):
+        moved = pytest_log.replace(rootdir, "rootdir: /home/someone" + "/src" * depth + "/suite")
+        result, _ = run(moved, max_tokens=400)
+        assert [test_id for test_id in FAILING if test_id not in result.text] == [], depth
+        assert "3 failed, 2500 passed" in result.text
+
+
 def test_the_same_log_compresses_to_the_same_bytes(pytest_log):
     assert run(pytest_log)[0].text == run(pytest_log)[0].text
 

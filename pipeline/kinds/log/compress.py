@@ -53,14 +53,17 @@ class _Priority:
     SUMMARY = 0
     # A runner's session header and short summary: every failing test named once, with its message.
     VERDICT = 1
-    FAILURE = 2
+    # The first message of a kind no earlier report gave: news, yet a short summary usually repeats it,
+    # so it never takes a failing test's summary line away.
+    NEWS = 2
+    FAILURE = 3
     # The first error line of a failure's report: what went wrong, once every failure is named.
-    MESSAGE = 3
-    KEY = 4
-    CONTEXT = 5
-    BODY = 6
-    EDGE = 7
-    EXTRA = 8
+    MESSAGE = 4
+    KEY = 5
+    CONTEXT = 6
+    BODY = 7
+    EDGE = 8
+    EXTRA = 9
 
 
 P = _Priority
@@ -173,9 +176,8 @@ def _priorities(
         frame_priority = P.BODY
         message = _message_of(lines, roles, start, end)
         if message is not None:
-            # A kind of message no earlier report gave is news: it ranks with the short summary.
             kind = _message_kind(lines[message])
-            offer(message, P.MESSAGE if kind in messages_seen else P.VERDICT)
+            offer(message, P.MESSAGE if kind in messages_seen else P.NEWS)
             messages_seen.add(kind)
         for index in range(start + 1, end):
             role, line = roles[index], lines[index]
