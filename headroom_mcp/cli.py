@@ -17,6 +17,8 @@ EPILOG = """examples:
   some-tool | headroom-mcp compress - --query req-00421   compress stdin, keep what matches
   headroom-mcp retrieve 3f9a1c2b7d4e5f60 --query req-00421
   headroom-mcp serve                                     MCP server on stdio
+  headroom-mcp install claude-desktop --wrap-all         register, and wrap every other server
+  headroom-mcp uninstall claude-desktop                  undo it
 """
 
 
@@ -58,6 +60,20 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("stats", help="calls, tokens saved, retrievals and store size")
 
+    clients = ["claude-desktop", "cursor", "claude-code", "vscode"]
+    install = commands.add_parser("install", help="register headroom-mcp in an MCP client's config")
+    uninstall = commands.add_parser("uninstall", help="undo install: restore the config, or remove headroom's entries")
+    for sub in (install, uninstall):
+        sub.add_argument("client", choices=clients)
+        sub.add_argument(
+            "--config", dest="client_config", metavar="PATH", help="the client's config file (default: where it keeps it)"
+        )
+        sub.add_argument("--scope", choices=["user", "project"], help="user-wide or this project's config")
+        sub.add_argument("--dry-run", action="store_true", help="print the change as a unified diff; write nothing")
+    install.add_argument("--wrap-all", action="store_true", help="also route every other server through headroom-mcp wrap")
+
+    commands.add_parser("doctor", help="where the store is, the model, and which clients have headroom installed")
+
     model = commands.add_parser("model", help="install or check the optional sentence model (MiniLM-L6 on onnxruntime)")
     model.add_argument("action", choices=["install", "status"])
     model.add_argument("--dir", metavar="DIR", help="model directory (default: $HEADROOM_MCP_MODEL_DIR or the user data dir)")
@@ -93,7 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from headroom_mcp import api
 
     api.configure(settings)
-    command = {"serve": _serve, "wrap": _wrap, "compress": _compress, "retrieve": _retrieve, "stats": _stats, "bench": _bench, "model": _model}
+    command = {
+        **{"serve": _serve, "wrap": _wrap, "compress": _compress, "retrieve": _retrieve, "stats": _stats},
+        **{"bench": _bench, "model": _model, "install": _install, "uninstall": _install, "doctor": _doctor},
+    }
     try:
         return command[args.command](args)
     except KeyboardInterrupt:
@@ -245,6 +264,34 @@ def _stats(args: argparse.Namespace) -> int:
     ]
     for name, value in rows:
         print(f"{name:>14}: {value}")
+    per_tool = api.tool_stats()
+    if not per_tool:
+        return 0
+
+    def shown(name: str) -> str:
+        # A server may name itself with a newline or a tab; the table stays one line per tool.
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+    header = ("server", "tool", "calls", "tokens before", "tokens after", "saved", "retrievals")
+    table = [header] + [
+        (
+            shown(row.server),
+            shown(row.tool),
+            str(row.calls),
+            str(row.tokens_before),
+            str(row.tokens_after),
+            f"{row.tokens_saved / row.tokens_before:.1%}" if row.tokens_before else "-",
+            str(row.retrievals),
+        )
+        for row in per_tool
+    ]
+    widths = [max(len(line[column]) for line in table) for column in range(len(header))]
+    print()
+    for line in table:
+        # Names left, numbers right, at least two spaces between columns.
+        names = [cell.ljust(width) for cell, width in zip(line[:2], widths, strict=False)]
+        numbers = [cell.rjust(width) for cell, width in zip(line[2:], widths[2:], strict=True)]
+        print("  ".join(names + numbers))
     return 0
 
 
@@ -256,10 +303,6 @@ def _bench(args: argparse.Namespace) -> int:
     from headroom_mcp.bench import run
 
     return run(args.paths, repeat=args.repeat)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def _model(args: argparse.Namespace) -> int:
@@ -289,3 +332,75 @@ def _model(args: argparse.Namespace) -> int:
     kind = "int8" if embedder.quantized else "float32"
     print(f"{embedder.name} ({kind}, {embedder.dimensions} dimensions) in {model_dir()}")
     return 0
+
+
+def _install(args: argparse.Namespace) -> int:
+    """``install`` and ``uninstall``: plan, show or write, and say what was done."""
+    from headroom_mcp.wrappers.clients import install
+    from headroom_mcp.wrappers.clients.known import CLIENTS
+    from headroom_mcp.wrappers.clients.records import RecordError
+
+    client = CLIENTS[args.client]
+    try:
+        path = Path(args.client_config).expanduser() if args.client_config else client.path(args.scope)
+    except ValueError as exc:
+        print(f"headroom-mcp: {exc}", file=sys.stderr)
+        return 2
+    records_dir = install_records_dir()
+    try:
+        if args.command == "install":
+            plan = install.plan_install(client, path, self_command(), wrap_all=args.wrap_all, records_dir=records_dir)
+        else:
+            plan = install.plan_uninstall(client, path, records_dir=records_dir)
+        for note in plan.notes:
+            print(f"{client.name}: {note}", file=sys.stderr)
+        if args.dry_run:
+            _write(plan.diff())
+            if not plan.changed:
+                print(f"{client.name}: {path} would not change", file=sys.stderr)
+            return 0
+        record = install.commit(plan, records_dir)
+    except (install.ClientConfigError, RecordError) as exc:
+        print(f"headroom-mcp: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"headroom-mcp: cannot write {exc.filename or path}: {exc.strerror}; nothing written", file=sys.stderr)
+        return 1
+    if not plan.changed:
+        print(f"{client.name}: {path} unchanged", file=sys.stderr)
+    elif args.command == "install":
+        print(f"{client.name}: wrote {path} (the old bytes are kept in {record}); restart {client.title}", file=sys.stderr)
+    else:
+        print(f"{client.name}: wrote {path}; restart {client.title}", file=sys.stderr)
+    return 0
+
+
+def install_records_dir() -> Path:
+    """Where install keeps its backups: beside the store, in ``<store>-installs``."""
+    from headroom_mcp import api
+    from headroom_mcp.pipeline.store import default_store_dir
+
+    store = api.current_settings().cache_dir or default_store_dir()
+    return store.with_name(store.name + "-installs")
+
+
+def self_command() -> list[str]:
+    """How a client starts this headroom-mcp: the console script beside this Python, else ``python -m``."""
+    import os
+
+    scripts = Path(sys.executable).parent
+    for name in ("headroom-mcp", "headroom-mcp.exe"):
+        if (scripts / name).is_file() and os.access(scripts / name, os.X_OK):
+            return [str((scripts / name).absolute())]
+    return [str(Path(sys.executable).absolute()), "-m", "headroom_mcp"]
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from headroom_mcp.doctor import report
+
+    _write(report(self_command(), install_records_dir()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
