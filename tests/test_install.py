@@ -69,7 +69,10 @@ def tools_as_started_by_a_client(entry: dict, env: dict[str, str]) -> list[str]:
 
     async def listed() -> list[str]:
         params = StdioServerParameters(
-            command=entry["command"], args=entry.get("args", []), env={**env, **entry.get("env", {})}, cwd=entry.get("cwd")
+            command=entry["command"],
+            args=entry.get("args", []),
+            env={**env, **entry.get("env", {})},
+            cwd=entry.get("cwd"),
         )
         async with Client(params, read_timeout_seconds=120) as client:
             return [tool.name for tool in (await client.list_tools()).tools]
@@ -83,7 +86,9 @@ def tools_as_started_by_a_client(entry: dict, env: dict[str, str]) -> list[str]:
 def test_claude_code_connects_to_everything_install_wrote(env, data, tmp_path):
     project = tmp_path / "project"
     project.mkdir()
-    claude("mcp", "add", "--scope", "user", "fs", "-e", "GREETING=hello", "--", FILESYSTEM, str(data), env=env, cwd=project)
+    claude(
+        "mcp", "add", "--scope", "user", "fs", "-e", "GREETING=hello", "--", FILESYSTEM, str(data), env=env, cwd=project
+    )
     claude("mcp", "add", "--scope", "user", "git", "--", GIT, "--repository", str(ROOT), env=env, cwd=project)
     config = Path(env["HOME"]) / ".claude.json"
     before = config.read_bytes()
@@ -195,7 +200,11 @@ def test_vscode_install_keeps_comments_layout_and_fields_and_the_entries_start(e
     entries = servers(config, "servers")
     assert list(entries) == ["fs", "everything", "remote", "authed", "events", "headroom"]
     assert entries["headroom"] == {"type": "stdio", "command": HEADROOM, "args": ["serve"]}
-    assert entries["remote"] == {"type": "stdio", "command": HEADROOM, "args": ["wrap", "--url", "http://127.0.0.1:9/mcp"]}
+    assert entries["remote"] == {
+        "type": "stdio",
+        "command": HEADROOM,
+        "args": ["wrap", "--url", "http://127.0.0.1:9/mcp"],
+    }
     assert entries["authed"]["type"] == "http" and entries["events"]["type"] == "sse"
     assert "left alone authed" in done.stderr and "left alone events" in done.stderr
     assert entries["fs"]["env"] == {"GREETING": "hello"}
@@ -220,8 +229,10 @@ def test_vscode_uninstall_after_a_users_edit_undoes_only_headroom(env, vscode_pr
     config = vscode_project / ".vscode" / "mcp.json"
     before = config.read_text()
     assert headroom("install", "vscode", "--wrap-all", env=env, cwd=vscode_project).returncode == 0
-    edited = config.read_text().replace('"GREETING": "hello"', '"GREETING": "hi"').replace(
-        "// Servers for this workspace", "// Servers for this workspace, edited by hand"
+    edited = (
+        config.read_text()
+        .replace('"GREETING": "hello"', '"GREETING": "hi"')
+        .replace("// Servers for this workspace", "// Servers for this workspace, edited by hand")
     )
     config.write_text(edited)
     done = headroom("uninstall", "vscode", env=env, cwd=vscode_project)
