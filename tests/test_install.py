@@ -374,3 +374,24 @@ def test_jsonc_errors_carry_line_and_column():
         parse('{\n  "a": 1,\n  "b": tru\n}')
     assert (caught.value.line, caught.value.column) == (3, 8)
     assert parse('// c\n{"a": [1, 2,], /* x */ "b": {"c": null},}').value == {"a": [1, 2], "b": {"c": None}}
+
+
+def test_headroom_installed_from_an_old_virtualenv_is_repointed_with_its_options(env, tmp_path):
+    config = tmp_path / "mcp.json"
+    old = {"command": "/old/venv/bin/headroom-mcp", "args": ["--log-level", "INFO", "serve"], "env": {"A": "1"}}
+    config.write_text(json.dumps({"mcpServers": {"headroom": old}}, indent=2))
+    done = headroom("install", "cursor", "--config", str(config), env=env)
+    assert done.returncode == 0 and f"headroom: now runs {HEADROOM}" in done.stderr
+    assert servers(config)["headroom"] == {**old, "command": HEADROOM}
+
+
+def test_a_symlinked_config_is_written_through_the_link(env, tmp_path):
+    dotfiles = tmp_path / "dotfiles" / "mcp.json"
+    dotfiles.parent.mkdir()
+    dotfiles.write_text('{"mcpServers": {}}')
+    link = tmp_path / "mcp.json"
+    link.symlink_to(dotfiles)
+    assert headroom("install", "cursor", "--config", str(link), env=env).returncode == 0
+    assert link.is_symlink() and "headroom" in servers(dotfiles)
+    assert headroom("uninstall", "cursor", "--config", str(link), env=env).returncode == 0
+    assert link.is_symlink() and dotfiles.read_text() == '{"mcpServers": {}}'

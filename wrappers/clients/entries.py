@@ -48,7 +48,7 @@ def headroom_args(entry: Any) -> list[str] | None:
 def is_serve(entry: Any) -> bool:
     """Whether ``entry`` runs ``headroom-mcp serve``."""
     args = headroom_args(entry)
-    return args is not None and "serve" in args[:1]
+    return args is not None and "serve" in args and "wrap" not in args
 
 
 def is_wrapped(entry: Any) -> bool:

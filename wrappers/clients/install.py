@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import edits, records
-from .entries import NAME, decide, is_serve, is_wrapped, serve_entry, unwrapped
+from .entries import NAME, decide, headroom_args, is_serve, is_wrapped, serve_entry, unwrapped
 from .jsonc import JsoncError, Member, ObjectNode, line_of, parse
 from .known import Client
 from .records import InstallRecord
@@ -79,7 +79,10 @@ def plan_install(client: Client, path: Path, self_command: list[str], *, wrap_al
                 "headroom-mcp serve; rename it and run install again"
             )
         elif existing.value.value.get("command") != own["command"]:
-            changes += _set_fields(base, existing, {"command": own["command"], "args": own["args"]}, style)
+            # Installed from another place (an old virtualenv): run this one, with the options it was given.
+            args = [*self_command[1:], *(headroom_args(existing.value.value) or [])]
+            own = {**existing.value.value, "command": own["command"], "args": args}
+            changes += _set_fields(base, existing, {"command": own["command"], "args": args}, style)
             plan.notes.append(f"{NAME}: now runs {own['command']}")
         else:
             plan.notes.append(f"{NAME}: already installed")
@@ -263,7 +266,7 @@ def _expected(
     if NAME in added:
         servers[NAME] = own
     elif NAME in servers:
-        servers[NAME] = {**servers[NAME], "command": own["command"], "args": own["args"]}
+        servers[NAME] = own
     for name in wrapped:
         entry = dict(servers[name])
         fields = decide(entry, self_command).fields

@@ -80,6 +80,8 @@ def save(records_dir: Path, config: Path, record: InstallRecord | None) -> Path:
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     """Replace ``path`` by ``data`` in one step (a crash leaves the old file or the new one, never half)."""
+    # A config kept in a dotfiles repository is often a symlink: write through it, never over it.
+    path = path.resolve() if path.is_symlink() else path
     if mode is None:
         try:
             mode = path.stat().st_mode & 0o7777
