@@ -9,10 +9,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["compress", "compress_content", "compress_messages", "retrieve", "stats", "configure", "__version__"]
+__all__ = ["compress", "compress_content", "compress_messages", "retrieve", "stats", "tool_stats", "configure", "__version__"]
 
 if TYPE_CHECKING:
-    from headroom_mcp.api import compress, compress_content, compress_messages, configure, retrieve, stats
+    from headroom_mcp.api import (
+        compress,
+        compress_content,
+        compress_messages,
+        configure,
+        retrieve,
+        stats,
+        tool_stats,
+    )
 
 
 def __getattr__(name: str) -> Any:

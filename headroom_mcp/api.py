@@ -1,4 +1,4 @@
-"""The library face of headroom-mcp: compress, compress_content, retrieve, stats.
+"""The library face of headroom-mcp: compress, compress_content, retrieve, stats, tool_stats.
 
 A process opens one store (from the settings) on first use; every call of
 this module shares it. Pass ``store=`` to use another one.
@@ -6,6 +6,7 @@ this module shares it. Pass ``store=`` to use another one.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -196,6 +197,82 @@ def stats(store: Store | None = None) -> Stats:
         retrievals=counters.get("retrievals", 0),
         store_bytes=store.size_bytes(),
     )
+
+
+# Per-tool counters: the prefix, then a JSON array [server, tool, field], so that any
+# server or tool name (spaces, dots, slashes, quotes) parses back exactly.
+TOOL_COUNTER_PREFIX = "tool:"
+TOOL_FIELDS: tuple[str, ...] = ("calls", "compressed", "tokens_before", "tokens_after", "retrievals")
+
+
+def tool_counter(server: str, tool: str, field: str) -> str:
+    """The name of the shared counter ``field`` of ``tool`` on the wrapped ``server``, e.g. ``tool:["fs","read","calls"]``."""
+    if field not in TOOL_FIELDS:
+        raise ValueError(f"unknown tool counter {field!r}; known: {', '.join(TOOL_FIELDS)}")
+    # json.dumps escapes all but ASCII: SQLite cannot hold the lone surrogates a JSON name may carry.
+    return TOOL_COUNTER_PREFIX + json.dumps([server, tool, field], separators=(",", ":"))
+
+
+def parse_tool_counter(name: str) -> tuple[str, str, str] | None:
+    """``(server, tool, field)`` of a per-tool counter name; None for any other counter."""
+    if not name.startswith(TOOL_COUNTER_PREFIX):
+        return None
+    try:
+        parts = json.loads(name[len(TOOL_COUNTER_PREFIX) :])
+    except ValueError:
+        return None
+    if not (isinstance(parts, list) and len(parts) == 3 and all(isinstance(part, str) for part in parts)):
+        return None
+    server, tool, field = parts
+    return (server, tool, field) if field in TOOL_FIELDS else None
+
+
+def count_tool(server: str, tool: str, *, store: Store | None = None, **deltas: int) -> None:
+    """Add ``deltas`` (keyword per field of ``TOOL_FIELDS``) to one tool's counters, shared like the global ones."""
+    store = store or default_store()
+    for field, delta in deltas.items():
+        name = tool_counter(server, tool, field)
+        if delta:
+            store.incr(name, delta)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolStats:
+    """One tool of one wrapped server, as counted by every wrapper sharing the store.
+
+    ``calls`` are the calls the upstream answered; ``compressed`` those whose
+    result was compressed, with their tokens before and after. ``retrievals``
+    are headroom_retrieve calls for hashes this tool's results produced, as
+    far as the wrapper that made them could tell (see ``wrappers/counts.py``).
+    """
+
+    server: str
+    tool: str
+    calls: int
+    compressed: int
+    tokens_before: int
+    tokens_after: int
+    retrievals: int
+
+    @property
+    def tokens_saved(self) -> int:
+        """Tokens the model did not have to read."""
+        return self.tokens_before - self.tokens_after
+
+
+def tool_stats(store: Store | None = None) -> list[ToolStats]:
+    """Per-tool counters of the wrapped servers, the most tokens saved first."""
+    store = store or default_store()
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for name, value in store.counters().items():
+        parsed = parse_tool_counter(name)
+        if parsed is not None:
+            server, tool, field = parsed
+            # Equal triples spelled differently (another JSON writer) add up.
+            fields = counts.setdefault((server, tool), dict.fromkeys(TOOL_FIELDS, 0))
+            fields[field] += value
+    rows = [ToolStats(server, tool, **fields) for (server, tool), fields in counts.items()]
+    return sorted(rows, key=lambda row: (-row.tokens_saved, -row.calls, row.server, row.tool))
 
 
 def _count(store: Store, compressed: bool, tokens_before: int, tokens_after: int) -> None:

@@ -97,6 +97,19 @@ class RetrieveOutput(BaseModel):
     matches: int | None = Field(None, description="With a query: how many items match.")
 
 
+class ToolStatsOutput(BaseModel):
+    """One tool of one wrapped server (counted by ``headroom-mcp wrap``)."""
+
+    server: str = Field(description="The wrapped server's name (its serverInfo.name, else its command).")
+    tool: str
+    calls: int = Field(description="Calls the server answered.")
+    compressed: int = Field(description="Calls whose result was compressed.")
+    tokens_before: int
+    tokens_after: int
+    tokens_saved: int
+    retrievals: int = Field(description="headroom_retrieve calls for hashes of this tool's results.")
+
+
 class StatsOutput(BaseModel):
     """Counters shared by every headroom-mcp process of this user."""
 
@@ -107,6 +120,9 @@ class StatsOutput(BaseModel):
     tokens_saved: int
     retrievals: int
     store_bytes: int
+    tools: list[ToolStatsOutput] = Field(
+        default_factory=list, description="Per tool of the wrapped servers, the most tokens saved first."
+    )
 
 
 def _tool(name: str, description: str, args: type[BaseModel], output: type[BaseModel], title: str) -> types.Tool:
@@ -215,7 +231,7 @@ async def call_retrieve(arguments: Mapping[str, Any]) -> types.CallToolResult:
 async def call_stats(arguments: Mapping[str, Any]) -> types.CallToolResult:
     """Answer headroom_stats."""
     _NoArgs.model_validate(arguments)
-    counts = await anyio.to_thread.run_sync(api.stats)
+    counts, per_tool = await anyio.to_thread.run_sync(lambda: (api.stats(), api.tool_stats()))
     output = StatsOutput(
         calls=counts.calls,
         compressed=counts.compressed,
@@ -224,13 +240,19 @@ async def call_stats(arguments: Mapping[str, Any]) -> types.CallToolResult:
         tokens_saved=counts.tokens_saved,
         retrievals=counts.retrievals,
         store_bytes=counts.store_bytes,
+        tools=[ToolStatsOutput(**asdict(row), tokens_saved=row.tokens_saved) for row in per_tool],
     )
-    summary = (
+    lines = [
         f"{counts.calls} calls, {counts.compressed} compressed, {counts.tokens_saved} tokens saved "
         f"({counts.tokens_before} → {counts.tokens_after}), {counts.retrievals} retrievals, "
         f"store {counts.store_bytes / 1e6:.1f} MB"
-    )
-    return _text_result([summary], output)
+    ]
+    lines += [
+        f"{row.tool} ({row.server}): {row.calls} calls, {row.compressed} compressed, {row.tokens_saved} tokens saved "
+        f"({row.tokens_before} → {row.tokens_after}), {row.retrievals} retrievals"
+        for row in per_tool
+    ]
+    return _text_result(["\n".join(lines)], output)
 
 
 Handler = Callable[[Mapping[str, Any]], Awaitable[types.CallToolResult]]

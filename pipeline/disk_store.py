@@ -206,7 +206,6 @@ class DiskStore:
         # addressing makes it exact; each hit still checks the store has the key.
         self._memo: tuple[str, StoredOriginal | None, list[Item] | None] | None = None
         self._counter_cache: diskcache.Cache | None = None
-        self._counted: set[str] = set(COUNTERS)
         try:
             _private_directory(self.directory)
             self._cache = _open_cache(
@@ -346,23 +345,38 @@ class DiskStore:
             self._counters().incr(counter, delta)
         except (*_DB_ERRORS, TypeError, OverflowError) as exc:  # TypeError: a row that is no int
             _warn_once("counters", "cannot update the counters in %s: %s", self.directory, exc)
-            return
-        self._counted.add(counter)
 
     def counters(self) -> dict[str, int]:
-        values = dict.fromkeys([*COUNTERS, *sorted(self._counted.difference(COUNTERS))], 0)
+        """Every counter in the store, whichever process counted it: the known ones first (0 if never counted)."""
+        values = dict.fromkeys(COUNTERS, 0)
         try:
             cache = self._counters()
-            for name in values:
+            for name in sorted(self._counter_names(cache)):
                 try:
                     value = cache.get(name)
                 except RefusedPickle as exc:
                     _warn_once("pickle", "refused %s under counter %s in %s", exc, name, self.directory)
                     continue
-                values[name] = value if type(value) is int else 0
+                if type(value) is int:
+                    values[name] = value
         except _DB_ERRORS as exc:
             _warn_once("counters", "cannot read the counters in %s: %s", self.directory, exc)
         return values
+
+    def _counter_names(self, cache: diskcache.Cache) -> list[str]:
+        """The counters' names, read from the table itself: diskcache's key iterators raise at a pickled key.
+
+        A row with ``raw = 1`` holds its key as written; ``raw = 0`` means a
+        pickled key, skipped without being loaded. (``_sql`` is diskcache's
+        own query helper; the version is pinned.)
+        """
+        names = []
+        for key, raw in cache._sql("SELECT key, raw FROM Cache").fetchall():
+            if not raw:
+                _warn_once("pickle", "refused a pickled counter name in %s", self.directory)
+            elif type(key) is str:
+                names.append(key)
+        return names
 
     # the rest
 

@@ -64,7 +64,7 @@ class Store(Protocol):
         ...
 
     def counters(self) -> dict[str, int]:
-        """The known counters' values (0 when never counted)."""
+        """Every counter of the store, whoever counted it; the known ``COUNTERS`` are there even at 0."""
         ...
 
     def size_bytes(self) -> int:

@@ -269,6 +269,20 @@ def test_pickled_rows_planted_in_the_database_are_refused_not_loaded(tmp_path, c
     assert len(refusals) == 1  # once per process, not once per row
 
 
+def test_a_pickled_counter_name_is_skipped_unread_and_the_other_counters_still_show(tmp_path):
+    directory, proof = tmp_path / "store", tmp_path / "pwned"
+    payload = pickle.dumps(_Exploit(proof))
+    with DiskStore(directory) as disk:
+        disk.incr("calls", 2)
+        disk.incr('tool:["fs","read","calls"]', 2)
+    # Walking the keys through diskcache would raise RefusedPickle at this row.
+    _plant(directory / "counters" / "cache.db", payload, 0, value=7)
+    with DiskStore(directory) as fresh:
+        counts = fresh.counters()
+    assert (counts["calls"], counts['tool:["fs","read","calls"]']) == (2, 2)
+    assert not proof.exists() and len(counts) == 6
+
+
 def test_the_disk_stores_only_bytes_str_and_int(tmp_path):
     disk = SafeDisk(str(tmp_path))
     for value in ({"a": 1}, [1, 2], (1,), 1.5, None, True, 1 << 64, object()):

@@ -4,7 +4,8 @@ Handlers are registered only for what the upstream offers, so the client
 sees the upstream's capabilities. Each request is forwarded with fresh
 params (copying the client's params would carry its ``_meta`` envelope,
 which older upstreams reject). Upstream failures come back as ``isError``
-results or readable JSON-RPC errors, never as a hung session.
+results or readable JSON-RPC errors, never as a hung session. Each answered
+tool call is counted per tool (``counts.ToolCounts``).
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import anyio.to_thread
 import mcp_types as types
 from mcp import Client
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
 from .. import api, tools
+from ..pipeline.compress import CompressionResult
+from .counts import ToolCounts, recording
 from .notifications import Downstream
 from .results import Compress, compress_resource, compress_tool_result
 from .upstream import Upstream, UpstreamError
@@ -53,11 +57,17 @@ def build_proxy(
     connected: Client,
     compress: Compress = api.compress_content,
     downstream: Downstream | None = None,
+    counts: ToolCounts | None = None,
 ) -> Server:
-    """A server mirroring ``connected`` (the upstream's first connection), forwarding to ``upstream``."""
+    """A server mirroring ``connected`` (the upstream's first connection), forwarding to ``upstream``.
+
+    ``counts`` defaults to per-tool counters named for the upstream's
+    ``serverInfo.name`` (or its command's basename when it gives none).
+    """
     downstream = downstream or Downstream()
     capabilities = connected.server_capabilities
     info = connected.server_info
+    counts = counts or ToolCounts(info.name if info and info.name else upstream.name())
     handlers: dict[str, Any] = {}
     output_schemas: dict[str, dict[str, Any] | None] = {}
 
@@ -81,6 +91,9 @@ def build_proxy(
             name, arguments = params.name, dict(params.arguments or {})
             if name == tools.RETRIEVE:
                 local = await tools.answer(name, arguments, {tools.RETRIEVE: tools.call_retrieve})
+                if not local.is_error:
+                    key = (local.structured_content or {}).get("hash")
+                    await anyio.to_thread.run_sync(lambda: counts.retrieval(key))
                 if not local.is_error or tools.RETRIEVE not in output_schemas:
                     return local
                 # Another headroom upstream (maybe with its own store) may know the hash.
@@ -97,7 +110,12 @@ def build_proxy(
                 return result  # an original asked for by hash is never compressed again
             if name not in output_schemas and result.structured_content is not None:
                 await list_tools(ctx, None)  # the schema decides whether compressed structure may be returned
-            return await compress_tool_result(result, name, arguments, compress, output_schemas.get(name))
+            made: list[CompressionResult] = []
+            result = await compress_tool_result(
+                result, name, arguments, recording(compress, made), output_schemas.get(name)
+            )
+            await anyio.to_thread.run_sync(lambda: counts.call(name, made))
+            return result
 
         handlers.update(on_list_tools=list_tools, on_call_tool=call_tool)
 

@@ -92,7 +92,7 @@ class Upstream:
             wait = self._not_before - time.monotonic()
             if wait > 0:
                 raise UpstreamError(
-                    f"upstream {self._name()} failed ({self._failure}); retrying in {wait:.0f} s"
+                    f"upstream {self.name()} failed ({self._failure}); retrying in {wait:.0f} s"
                 )
             self._ready, self._stop = anyio.Event(), anyio.Event()
             self._failure = None
@@ -102,7 +102,7 @@ class Upstream:
             if self._client is None:
                 self._stop.set()
                 self._back_off(self._failure or f"no answer to initialize within {self._connect_timeout:.0f} s")
-                raise UpstreamError(f"upstream {self._name()} could not be started: {self._failure}")
+                raise UpstreamError(f"upstream {self.name()} could not be started: {self._failure}")
             self._failures = 0
             return self._client
 
@@ -118,7 +118,7 @@ class Upstream:
             if isinstance(exc, anyio.get_cancelled_exc_class()):
                 raise
             self._failure = _describe(exc)
-            log.warning("upstream %s ended: %s", self._name(), self._failure)
+            log.warning("upstream %s ended: %s", self.name(), self._failure)
         finally:
             self._client = None
             ready.set()
@@ -132,18 +132,18 @@ class Upstream:
         except TimeoutError:
             await self.restart(f"{what} got no answer within {self.call_timeout:.0f} s")
             raise UpstreamError(
-                f"upstream {self._name()} did not answer {what} within {self.call_timeout:.0f} s; "
+                f"upstream {self.name()} did not answer {what} within {self.call_timeout:.0f} s; "
                 "it was restarted"
             ) from None
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream) as exc:
             await self.restart(_describe(exc))
-            raise UpstreamError(f"upstream {self._name()} closed the connection during {what}") from None
+            raise UpstreamError(f"upstream {self.name()} closed the connection during {what}") from None
         except MCPError as exc:
             if exc.error.code != CONNECTION_CLOSED:
                 raise
             await self.restart(str(exc))
             raise UpstreamError(
-                f"upstream {self._name()} exited during {what}; it will be restarted on the next call"
+                f"upstream {self.name()} exited during {what}; it will be restarted on the next call"
             ) from None
 
     async def restart(self, reason: str) -> None:
@@ -163,7 +163,8 @@ class Upstream:
         self._failures += 1
         self._not_before = time.monotonic() + min(self._max_backoff, 0.5 * 2 ** (self._failures - 1))
 
-    def _name(self) -> str:
+    def name(self) -> str:
+        """The upstream command's basename, or its URL."""
         if self.command.url:
             return self.command.url
         return os.path.basename(self.command.argv[0]) if self.command.argv else "?"

@@ -1,0 +1,89 @@
+"""Per-tool counters of one wrapped server: calls, compressions, tokens and retrievals per tool.
+
+They go to the same shared store as the global counters (``api.count_tool``),
+so ``headroom-mcp stats`` and ``headroom_stats`` in any process see every
+wrapper's tools.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .. import api
+from ..pipeline.compress import CompressionResult
+from ..pipeline.store import Store, StoreError
+from .results import Compress
+
+log = logging.getLogger(__name__)
+
+# Bounded so that a wrapper running for weeks does not grow; a few MB at most.
+REMEMBERED_HASHES = 10_000
+
+
+class ToolCounts:
+    """Counts the calls of one wrapped server's tools, and retrievals of what they produced.
+
+    A retrieval counts for a tool only when this process produced the hash, and
+    only for the last ``remembered`` hashes it produced (10,000 by default): a
+    hash made by another process (another wrapper, ``serve``, the CLI), or an
+    older one, counts in the global retrievals only. ``store`` gives the store
+    at each count, so ``api.configure`` is followed.
+    """
+
+    def __init__(
+        self,
+        server: str,
+        *,
+        store: Callable[[], Store] = api.default_store,
+        remembered: int = REMEMBERED_HASHES,
+    ) -> None:
+        self.server = server
+        self._store = store
+        self._remembered = remembered
+        self._lock = threading.Lock()  # counting runs in worker threads
+        self._made_by: OrderedDict[str, str] = OrderedDict()
+
+    def call(self, tool: str, results: Sequence[CompressionResult]) -> None:
+        """Count one answered call of ``tool`` whose texts were compressed into ``results``."""
+        done = [result for result in results if result.compressed]
+        with self._lock:
+            for key in (result.hash for result in done if result.hash is not None):
+                self._made_by[key] = tool
+                self._made_by.move_to_end(key)
+            while len(self._made_by) > self._remembered:
+                self._made_by.popitem(last=False)
+        self._add(
+            tool,
+            calls=1,
+            compressed=int(bool(done)),
+            tokens_before=sum(result.tokens_before for result in done),
+            tokens_after=sum(result.tokens_after for result in done),
+        )
+
+    def retrieval(self, key: str) -> None:
+        """Count a retrieval of ``key`` for the tool whose result made it, if this process made it."""
+        with self._lock:
+            tool = self._made_by.get(key)
+        if tool is not None:
+            self._add(tool, retrievals=1)
+
+    def _add(self, tool: str, **deltas: int) -> None:
+        try:
+            api.count_tool(self.server, tool, store=self._store(), **deltas)
+        except StoreError as exc:  # statistics are never worth an answer
+            log.warning("cannot count %s of %s: %s", tool, self.server, exc)
+
+
+def recording(compress: Compress, results: list[CompressionResult]) -> Compress:
+    """``compress`` that also appends each of its results to ``results``."""
+
+    def record(content: str, **kwargs: Any) -> CompressionResult:
+        result = compress(content, **kwargs)
+        results.append(result)
+        return result
+
+    return record
