@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,7 +28,8 @@ MANIFEST = "model.json"
 FORMAT = 1
 # all-MiniLM-L6-v2 was trained on inputs of up to 256 word pieces; longer text is cut.
 MAX_TOKENS = 256
-_BATCH = 32
+# Vectors kept per model, by text: a conversation's tool outputs are compressed again every turn.
+CACHE_TEXTS = 8192
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -64,30 +66,42 @@ class MiniLM:
         self._tokenizer = WordPiece(directory / VOCAB_FILE)
         self._max_tokens = max_tokens
         self._run_lock = threading.Lock()
+        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self.quantized = bool(manifest.get("quantized"))
         self.dimensions = int(self._session.get_outputs()[0].shape[1])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length embeddings of ``texts``, one row each, in order."""
-        encoded = [self._tokenizer.encode(text, self._max_tokens) for text in texts]
+        """Unit-length embeddings of ``texts``, one row each, in order; each text's vector is its own.
+
+        The int8 model scales a run's activations by one factor for the whole
+        batch, so texts run together move each other's vectors (cosine 0.98):
+        each text runs alone (no slower for short passages: nothing is padded)
+        and its vector is kept, so the same text gives the same vector
+        whatever comes with it, and is computed once per process.
+        """
         out = np.zeros((len(texts), self.dimensions), np.float32)
-        # Similar lengths share a batch, so little padding is computed.
-        order = sorted(range(len(texts)), key=lambda i: (len(encoded[i]), i))
-        for start in range(0, len(order), _BATCH):
-            chunk = order[start : start + _BATCH]
-            width = max(len(encoded[i]) for i in chunk)
-            ids = np.zeros((len(chunk), width), np.int64)
-            for row, i in enumerate(chunk):
-                ids[row, : len(encoded[i])] = encoded[i]
+        for row, text in enumerate(texts):
+            key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
             with self._run_lock:
-                vectors = self._session.run(["embedding"], {"input_ids": ids, "attention_mask": (ids != 0).astype(np.int64)})[0]
-            out[chunk] = vectors
+                vector = self._cache.get(key)
+                if vector is None:
+                    ids = np.array([self._tokenizer.encode(text, self._max_tokens)], np.int64)
+                    vector = self._run(ids)[0]
+                    self._cache[key] = vector
+                    if len(self._cache) > CACHE_TEXTS:
+                        self._cache.popitem(last=False)
+                else:
+                    self._cache.move_to_end(key)
+            out[row] = vector
         return out
+
+    def _run(self, ids: np.ndarray) -> np.ndarray:
+        return self._session.run(["embedding"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
 
     def embed_ids(self, ids: np.ndarray) -> np.ndarray:
         """Embeddings of already tokenised, unpadded rows (for measuring the model itself)."""
         with self._run_lock:
-            return self._session.run(["embedding"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+            return self._run(ids)
 
 
 def shared_embedder() -> MiniLM | None:

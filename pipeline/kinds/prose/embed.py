@@ -1,8 +1,9 @@
 """The sentence model's vectors of prose blocks: which blocks to embed, what text of each, and their centrality.
 
-The model costs few calls: only the head of each block is embedded, in
-batches of at most ``EMBED_BATCH``, and at most ``EMBED_PASSAGES`` heads
-per document.
+The model costs few runs: only the head of each block is embedded, at most
+``EMBED_PASSAGES`` heads per document, and the model keeps each text's
+vector, so a document compressed again (the next turn of a conversation,
+another query) costs only what it has not seen.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from .parse import ITEM, PARAGRAPH, Document
 from .stats import normalise
 from .words import READABLE_RE
 
-# Passages per embedding call, characters of each block embedded, and passages embedded per document:
+# Characters of each block embedded, and passages embedded per document:
 # the model's cost grows faster than the text it reads (about 3 ms for 120 characters, 12 ms for 200).
-EMBED_BATCH = 64
 EMBED_CHARS = 130
 _EMBED_TITLE_CHARS = 40
 EMBED_PASSAGES = 96
@@ -75,16 +75,12 @@ def model_vectors(
 def _embed(
     embedder: Embedder, texts: list[str], keys: list[int], query: str | None
 ) -> tuple[dict[int, np.ndarray], np.ndarray | None]:
-    """Embed ``texts`` (and the query first, when given) in batches; vectors by ``keys``."""
+    """Embed ``texts`` (and the query first, when given) in one call; vectors by ``keys``."""
     if query:
         texts = [query, *texts]
-    parts = [
-        np.asarray(embedder.embed(texts[at : at + EMBED_BATCH]), dtype=np.float32)
-        for at in range(0, len(texts), EMBED_BATCH)
-    ]
-    if not parts:
+    if not texts:
         return {}, None
-    matrix = np.concatenate(parts)
+    matrix = np.asarray(embedder.embed(texts), dtype=np.float32)
     rows = matrix[1:] if query else matrix
     return dict(zip(keys, rows, strict=True)), (matrix[0] if query else None)
 
