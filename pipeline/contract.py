@@ -49,6 +49,8 @@ class Context:
     budget (``max_tokens``): it must not be exceeded. Otherwise it is the
     default target, which a compressor may exceed to keep what its kind
     cannot do without (a code outline's first docstring lines).
+    ``sentence_model`` is true when the caller opted in to the installed
+    sentence model (``Options.sentence_model``) for compressors that can use one.
     """
 
     key: str
@@ -57,6 +59,7 @@ class Context:
     query: str | None = None
     hints: Hints = field(default_factory=Hints)
     budget_is_cap: bool = False
+    sentence_model: bool = False
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 import mcp
 import pytest
 from conftest import headroom_command, require_tools
-from headroom_mcp.pipeline.compress import CompressionResult, compress_content
+from headroom_mcp.pipeline.compress import CompressionResult, Options, compress_content
 from headroom_mcp.pipeline.contract import Context, Hints
 from headroom_mcp.pipeline.kinds.prose import words as prose_words
 from headroom_mcp.pipeline.kinds.prose.compress import ProseCompressor
@@ -48,9 +48,13 @@ def routes(compressor: ProseCompressor | None = None) -> Router:
 
 
 def compress(
-    text: str, query: str | None = None, compressor: ProseCompressor | None = None, store: MemoryStore | None = None
+    text: str,
+    query: str | None = None,
+    compressor: ProseCompressor | None = None,
+    store: MemoryStore | None = None,
+    options: Options | None = None,
 ) -> CompressionResult:
-    return compress_content(text, store=store or MemoryStore(), query=query, routes=routes(compressor))
+    return compress_content(text, store=store or MemoryStore(), query=query, routes=routes(compressor), options=options)
 
 
 def saved(text: str, result: CompressionResult) -> float:
@@ -170,7 +174,8 @@ def test_without_a_query_the_guide_keeps_each_sections_first_sentence(guide):
 
 
 def test_the_sentence_model_finds_the_answer_to_a_question_in_other_words(guide, embedder):
-    compressor = ProseCompressor()  # the default: the installed model, loaded on first use
+    compressor = ProseCompressor()  # the default: the installed model, loaded on first use by a caller who opts in
+    opted_in = Options(sentence_model=True)
     for phrase, question in (
         ("The optional `.version()` method", "show which release of my tool is installed"),
         ("You may specify a required (mandatory) option", "flag that is compulsory"),
@@ -178,13 +183,42 @@ def test_the_sentence_model_finds_the_answer_to_a_question_in_other_words(guide,
         answer = paragraph_with(guide, phrase)
         # Not one word in common (plurals folded): BM25 alone has nothing to go on.
         assert not set(prose_words.words(question, query=True)) & set(prose_words.words(answer))
-        result = compress(guide, question, compressor)
+        result = compress(guide, question, compressor, options=opted_in)
         assert result.transforms == ["prose:extract+model"]
         assert "(mode=model)" in result.text
         assert saved(guide, result) >= 0.45
         assert answer in result.text, question
         assert_in_order(markdown_headings(guide, 3), result.text)
-    assert compress(guide, "flag that is compulsory", compressor).text == result.text
+    assert compress(guide, "flag that is compulsory", compressor, options=opted_in).text == result.text
+
+
+class CountingSession:
+    """An onnxruntime session that counts the model's runs."""
+
+    def __init__(self, session):
+        self.session, self.runs = session, 0
+
+    def run(self, *args, **kwargs):
+        self.runs += 1
+        return self.session.run(*args, **kwargs)
+
+
+def test_a_guide_compressed_again_runs_the_model_only_for_what_it_has_not_seen(guide, embedder):
+    from headroom_mcp.pipeline.model.runtime import MiniLM, model_dir
+
+    question = "flag that is compulsory"
+    in_a_fresh_process = compress(guide, question, ProseCompressor(embedder=MiniLM(model_dir()))).text
+    model = MiniLM(model_dir())
+    model._session = session = CountingSession(model._session)
+    compressor = ProseCompressor(embedder=model)
+    compress(guide, "show which release of my tool is installed", compressor)
+    first_turn = session.runs
+    for turn in range(2):
+        runs = session.runs
+        assert compress(guide, question, compressor).text == in_a_fresh_process
+        # The guide's passages were embedded on the first turn: what is new is the question and the blocks
+        # of the sections closest to it; the turn after that runs nothing.
+        assert session.runs - runs < first_turn / 2 if turn == 0 else session.runs == runs
 
 
 def test_a_passage_comes_back_from_the_store_with_its_place(guide):
@@ -341,7 +375,12 @@ def test_the_mode_used_is_in_the_callers_diagnostics():
         for i in range(60)
     )
     assert load_embedder() is not None, "scripts/setup installs the sentence model"
-    for compressor, expected in ((ProseCompressor(embedder=None), "BM25 and statistics only"), (ProseCompressor(), "sentence model (minilm-l6-v2)")):
+    opted_in = Options(sentence_model=True)
+    for compressor, options, expected in (
+        (ProseCompressor(), None, "BM25 and statistics only (the sentence model is opt-in"),
+        (ProseCompressor(embedder=None), opted_in, "BM25 and statistics only"),
+        (ProseCompressor(), opted_in, "sentence model (minilm-l6-v2)"),
+    ):
         routes = Router([Route("prose", ProseDetector(), compressor)])
-        result = compress_content(text, store=MemoryStore(), query="restart", routes=routes)
+        result = compress_content(text, store=MemoryStore(), query="restart", routes=routes, options=options)
         assert result.compressed and expected in result.diagnostics[0]

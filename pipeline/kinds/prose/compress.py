@@ -77,8 +77,10 @@ class ProseCompressor:
     """Keeps the heading outline and the most valuable sentences of prose, verbatim.
 
     ``embedder`` is the sentence model to use: by default the installed one
-    (``load_embedder()``, loaded on first use; None when not installed), or
-    None to run on BM25 and statistics alone.
+    (``load_embedder()``, loaded on first use; None when not installed) for
+    callers that opt in (``ctx.sentence_model``), else none; None to run on
+    BM25 and statistics alone whatever the caller asks; or a model to use
+    for every caller.
     """
 
     name = "prose"
@@ -87,8 +89,10 @@ class ProseCompressor:
         self._embedder_arg = embedder
         self._lock = threading.Lock()
 
-    def embedder(self) -> Embedder | None:
-        """The sentence model this compressor uses, loading the installed one on first call."""
+    def embedder(self, opted_in: bool = True) -> Embedder | None:
+        """The sentence model for a caller who opted in or not, loading the installed one on first need."""
+        if self._embedder_arg is _LOAD and not opted_in:
+            return None
         if self._embedder_arg is _LOAD:
             with self._lock:
                 if self._embedder_arg is _LOAD:
@@ -107,7 +111,8 @@ class ProseCompressor:
         units = rank.passages(doc, ctx.count_tokens)
         if len(units) < _MIN_PASSAGES:
             return None
-        ranking = self._rank(doc, units, ctx.query)
+        embedder = self.embedder(ctx.sentence_model)
+        ranking = self._rank(doc, units, ctx.query, embedder)
         costs = _Costs(doc, ctx.count_tokens)
         allowance = ctx.budget_tokens * _FIRST_ALLOWANCE
         for _ in range(_FIT_ATTEMPTS):
@@ -123,11 +128,10 @@ class ProseCompressor:
             summary=_summary(doc, units, selection, ranking.mode),
             transform=f"prose:extract+{ranking.mode}",
             items=_items(doc),
-            diagnostics=[_mode_note(ranking.mode, self.embedder())],
+            diagnostics=[_mode_note(ranking.mode, embedder, ctx.sentence_model)],
         )
 
-    def _rank(self, doc: Document, units: list[Passage], query: str | None) -> Ranking:
-        embedder = self.embedder()
+    def _rank(self, doc: Document, units: list[Passage], query: str | None, embedder: Embedder | None) -> Ranking:
         if embedder is None:
             return rank.rank(doc, units, query, None)
         try:
@@ -137,11 +141,12 @@ class ProseCompressor:
             return rank.rank(doc, units, query, None)
 
 
-def _mode_note(mode: str, embedder: Embedder | None) -> str:
-    """Which ranking ran, for the caller's diagnostics."""
+def _mode_note(mode: str, embedder: Embedder | None, opted_in: bool) -> str:
+    """Which ranking ran and why, for the caller's diagnostics."""
     if mode == "model" and embedder is not None:
         return f"prose ranked with the sentence model ({embedder.name}) and BM25"
-    return "prose ranked by BM25 and statistics only (no sentence model: headroom-mcp model install)"
+    why = "no sentence model: headroom-mcp model install" if opted_in else "the sentence model is opt-in: sentence_model"
+    return f"prose ranked by BM25 and statistics only ({why})"
 
 
 class _Costs:
