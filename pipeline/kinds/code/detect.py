@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from ...contract import Hints
+from ...linepattern import LinePattern
 from ...sampling import even_lines
 from .languages import language_from_path, scores
 
@@ -29,7 +30,7 @@ _MIN_FENCES = 2
 _MAX_MARKDOWN_SHARE = 0.05
 
 # How code lines end or begin: braces, semicolons, a Python header's colon, an open call, a closer.
-_STRUCTURAL = re.compile(
+_STRUCTURAL = LinePattern(
     r"[{};,(\[]\s*(?://.*|/\*.*|#.*)?$|[)\]]\s*[;:{]?\s*$|^\s*[}\])]|=>|:\s*$"
     r"|^\s+(?:return|if|for|while|else|elif|case|switch|let|var|const|raise|throw|yield|await)\b"
     r"|^\s+[\w.\[\]'\"]+\s*(?:[-+*/|&]?=|:=)\s*\S"
@@ -44,7 +45,7 @@ _DEFINITION = re.compile(
 # Comments and docstring quotes say nothing either way.
 _COMMENT = re.compile(r'^\s*(?:#(?!\s*(?:include|define|if|ifdef|ifndef|endif|pragma)\b)|//|/\*|\*|"""|\'\'\')')
 # Lines that belong to the other kinds: grep hits, diff lines, log and test-runner lines.
-_FOREIGN = re.compile(
+_FOREIGN = LinePattern(
     r"^[^\s:\"'{}()]+:\d+[:-]|^(?:@@ -\d|diff --git |index [0-9a-f]{7,}|[-+](?![-+=\s]*$))"
     r"|^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|^\[?\d{2}:\d{2}:\d{2}"
     r"|(?:^|[\s\[])(?:PASSED|FAILED|ERROR|INFO|WARNING|WARN|DEBUG|CRITICAL)(?:\]|:\s|\s+-\s|\s+\[|\s*$)"

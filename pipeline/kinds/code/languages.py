@@ -13,6 +13,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
+from ...linepattern import LinePattern
 from ...sampling import even_lines
 
 if TYPE_CHECKING:
@@ -43,38 +44,38 @@ _SAMPLE_LINES = 200
 _MIN_SCORE = 3
 
 # Lines that are typical of one language (and rare in the others), per language.
-_PATTERNS: dict[str, re.Pattern[str]] = {
-    "python": re.compile(
+_PATTERNS: dict[str, LinePattern] = {
+    "python": LinePattern(
         r"^\s*(?:async\s+)?def \w+\s*\(.*(?:\)(?:\s*->.*)?:\s*$|,\s*$|\(\s*$)|^\s*class \w+(?:\(.*\))?:\s*$"
         r"|^(?:from [\w.]+ import |import \w[\w.]*(?: as \w+)?$)|^\s*(?:elif |except\b.*:$|raise \w|with .*:$)"
         r"|\bself\.\w|^\s*@\w[\w.]*(?:\(.*\))?$|^\s*(?:return|if|while) .*\b(?:None|True|False)\b.*:?$"
     ),
-    "go": re.compile(
+    "go": LinePattern(
         r"^package \w+$|^func (?:\(\w+ \*?\w+(?:\[.*\])?\) )?\w+(?:\[.*\])?\(|\w :?= .*\berr\b|\berr != nil\b"
         r"|^import \($|^type \w+ (?:struct|interface) \{$|:= "
     ),
-    "rust": re.compile(
+    "rust": LinePattern(
         r"^\s*(?:pub(?:\([\w:]+\))?\s+)?(?:async\s+|const\s+|unsafe\s+)*fn \w+|^\s*use [\w:]+::|\blet mut \b"
         r"|^\s*impl\b|^\s*#\[\w|&self\b|&mut \w|^\s*(?:pub\s+)?(?:struct|enum|trait|mod) \w+.*[{;]$|\w::\w+\("
     ),
-    "java": re.compile(
+    "java": LinePattern(
         r"^package [\w.]+;$|^import (?:static )?[\w.]+(?:\.\*)?;$|^\s*@Override\b"
         r"|^\s*(?:public|private|protected)\s+(?:static\s+|final\s+|abstract\s+|synchronized\s+)*"
         r"[\w<>\[\],.? ]+ \w+\(.*\)"
         r"(?: throws [\w., ]+)?\s*\{?$|^\s*(?:public |protected )?(?:abstract |final )?(?:class|interface|enum) \w+"
     ),
-    "c": re.compile(
+    "c": LinePattern(
         r"^#\s*(?:include\s*[<\"]|define \w|ifn?def \w|endif\b|if defined)"
         r"|^(?:static\s+|extern\s+|inline\s+|const\s+)*(?:void|int|char|unsigned|long|size_t|bool|struct \w+|\w+_t)"
         r"\s*\**\s*\w+\s*\([^)]*\)?\s*[{;]?$|\bNULL\b|->\w|^typedef\b|\bsizeof\s*\("
     ),
-    "typescript": re.compile(
+    "typescript": LinePattern(
         r"^\s*(?:export\s+)?(?:declare\s+)?(?:interface|type|enum|namespace) \w+"
         r"|\w\??: (?:string|number|boolean|any|unknown|void|never|Promise<|Record<|Array<|readonly )"
         r"|\): (?:string|number|boolean|void|Promise<|\w+\[\]|\w+<)|^\s*(?:private|public|protected|readonly) \w+[:;(]"
         r"|\bas (?:const|any|unknown|string)\b|^import type "
     ),
-    "javascript": re.compile(
+    "javascript": LinePattern(
         r"\brequire\(['\"]|\bmodule\.exports\b|^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*\w*\s*\("
         r"|^\s*(?:export\s+)?(?:const|let|var) \w+ = |=> \{?$|^import .* from ['\"]|===|!==|\bconsole\.\w+\("
         r"|^\s*(?:it|test|describe|expect)\(|^export (?:\*|\{|default\b)|\bthis\.\w"

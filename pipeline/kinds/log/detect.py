@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ...contract import Hints
+from ...linepattern import LinePattern
 from ...sampling import even_lines
 from . import signals
 from .signals import Role
@@ -20,7 +21,7 @@ _EDGE_LINES = 40
 _MIN_SHARE = 0.3
 _MIN_SHARE_WITH_HINT = 0.1
 
-_LOG_LINE = re.compile(
+_LOG_LINE = LinePattern(
     # timestamps and levels
     r"^\W{0,2}\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|^\W{0,2}\d{2}:\d{2}:\d{2}|^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}"
     r"|^\[\s*\d+\.\d+\]|\b(?:INFO|DEBUG|WARN|WARNING|ERROR|TRACE|FATAL|CRITICAL|NOTICE)\b|\blevel=\w+|^[IWEF]\d{4} "
@@ -36,7 +37,7 @@ _LOG_LINE = re.compile(
     r"|^\[\s*\d+(?:/\d+|%)\]|^\s+(?:CC|CXX|LD|AR|AS|GEN|CCLD)\s|^\[(?:INFO|WARNING|ERROR)\]|^> Task :|^npm (?:WARN|ERR!|notice)"
 )
 # Web servers' request lines and application servers' own lines (werkzeug, Django, gunicorn, uvicorn, morgan, Rails).
-_SERVER_LINE = re.compile(
+_SERVER_LINE = LinePattern(
     r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ HTTP/\d(?:\.\d)?" [1-5]\d\d\b'
     r"|^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* [1-5]\d\d (?:[\d.]+ ms|-)"
     r'|^Started (?:GET|POST|PUT|PATCH|DELETE|HEAD) "/|^Completed [1-5]\d\d |^Processing by \S+#\S+ as '

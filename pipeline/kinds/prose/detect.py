@@ -19,6 +19,7 @@ import re
 from collections import Counter
 
 from ...contract import Hints
+from ...linepattern import LinePattern
 from ...sampling import even_lines
 
 _SAMPLE_LINES = 200
@@ -58,7 +59,7 @@ _STRUCTURE_RE = re.compile(
     r"^ {0,3}#{1,6} \S|^\s*(?:[-*+]|\d{1,3}[.)]) +[^\W\d_]{2,}\S* +\S|^([=\-~^\"'`#*+])\1{2,}\s*$"
     r"|^[A-Z][A-Z ]{2,30}$|^\.\. [\w-]+::|^\s*> \S"
 )
-_FOREIGN_RE = re.compile(
+_FOREIGN_RE = LinePattern(
     # JSON
     r"^\s*[{}\[\]],?\s*$|^\s*\"[^\"\n]{1,80}\"\s*:\s*[\[{\"\d\-tfn]"
     # logs: timestamps, levels, test runners, tracebacks
