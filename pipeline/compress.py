@@ -21,7 +21,7 @@ from .clean.gutter import find_gutter
 from .contract import Compressed, Context, Hints
 from .markers import content_key, marker
 from .store import Store, StoreError
-from .tokens import count_tokens, estimate_tokens
+from .tokens import BESIDE_CHARS, EXACT_COUNT_LIMIT, QUICK_CHUNK_CHARS, count_beside, count_tokens, estimate_tokens
 
 log = logging.getLogger(__name__)
 _logged: set[str] = set()
@@ -113,7 +113,13 @@ def compress_content(
         return unchanged(f"under {options.min_tokens} tokens: passed through")
     if looks_binary(content):
         return unchanged("binary content passed through")
-    tokens_before = estimate_tokens(content)
+    if BESIDE_CHARS < len(content) <= EXACT_COUNT_LIMIT:
+        # The exact count runs beside the compressor; the budget comes from a quick, deterministic estimate.
+        exact_count = count_beside(content)
+        tokens_before = estimate_tokens(content, exact_limit=0, chunk_chars=QUICK_CHUNK_CHARS)
+    else:
+        tokens_before = estimate_tokens(content)
+        exact_count = None
     if tokens_before < options.min_tokens and (max_tokens is None or tokens_before <= max_tokens):
         return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=tokens_before)
 
@@ -135,6 +141,8 @@ def compress_content(
         sentence_model=options.sentence_model,
     )
     result, reason = _run_compressor(routes, detected, body, ctx)
+    if exact_count is not None:
+        tokens_before = exact_count()
     if result is not None:
         summary = "; ".join([result.summary, *cleaning])
         shown = gutter.restore(result.text) if gutter else result.text

@@ -11,8 +11,10 @@ from __future__ import annotations
 import binascii
 import gzip
 import hashlib
+import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -41,9 +43,14 @@ _O200K_SPECIAL = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
 EXACT_COUNT_LIMIT = 2_000_000
 _SAMPLE_CHUNKS = 32
 _SAMPLE_CHUNK_CHARS = 32_768
+# Above this many characters (about 40 ms of counting) the exact count gets a thread of its own, and what must
+# be decided before it is back uses 32 chunks of 2 KB: within 1% (0.2% median) on the fidelity corpus.
+BESIDE_CHARS = 262_144
+QUICK_CHUNK_CHARS = 2048
 
 _lock = threading.Lock()
 _encoding: tiktoken.Encoding | None = None
+_counter: ThreadPoolExecutor | None = None
 
 
 class VocabularyError(RuntimeError):
@@ -97,19 +104,36 @@ def count_tokens(text: str) -> int:
         return len(encoding().encode_ordinary(text.encode("utf-8", "replace").decode("utf-8")))
 
 
+def count_beside(text: str) -> Callable[[], int]:
+    """Start ``count_tokens(text)`` on another thread; calling the result waits for the count.
+
+    tiktoken lets go of the GIL while it encodes, so a large input is
+    counted on another core while the caller compresses it.
+    """
+    global _counter
+    encoding()  # built once, here, rather than raced for by the threads
+    with _lock:
+        if _counter is None:
+            _counter = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="headroom-count")
+    return _counter.submit(count_tokens, text).result
+
+
 def estimate_tokens(
-    text: str, count: Callable[[str], int] = count_tokens, exact_limit: int = EXACT_COUNT_LIMIT
+    text: str,
+    count: Callable[[str], int] = count_tokens,
+    exact_limit: int = EXACT_COUNT_LIMIT,
+    chunk_chars: int = _SAMPLE_CHUNK_CHARS,
 ) -> int:
     """Tokens of ``text`` by ``count``: exact up to ``exact_limit`` characters, from an even sample above.
 
-    Deterministic: the sample is a fixed set of chunks spread over the text.
+    Deterministic: the sample is ``chunk_chars`` characters at each of 32 places spread over the text.
     """
     if len(text) <= exact_limit:
         return count(text)
     stride = len(text) // _SAMPLE_CHUNKS
     sampled_chars = sampled_tokens = 0
     for i in range(_SAMPLE_CHUNKS):
-        chunk = text[i * stride : i * stride + _SAMPLE_CHUNK_CHARS]
+        chunk = text[i * stride : i * stride + chunk_chars]
         sampled_chars += len(chunk)
         sampled_tokens += count(chunk)
     return round(sampled_tokens * len(text) / sampled_chars)

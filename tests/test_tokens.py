@@ -11,6 +11,9 @@ from importlib import resources
 
 from conftest import EXAMPLES
 from headroom_mcp.pipeline import tokens
+from headroom_mcp.pipeline.compress import Options, compress_content
+from headroom_mcp.pipeline.router import Route, Router
+from headroom_mcp.pipeline.store import MemoryStore
 
 TEXTS = [
     "Hello, world! The quick brown fox jumps over the lazy dog.",
@@ -44,3 +47,28 @@ def test_the_vocabulary_is_read_token_by_token_with_the_rank_each_line_gives():
         token, rank = line.split()
         written[base64.b64decode(token)] = int(rank)
     assert tokens._load_ranks() == written
+
+
+def test_a_large_input_is_counted_exactly_beside_its_compression_and_budgeted_from_a_close_estimate():
+    seen = []
+
+    class Recorder:
+        name = "recorder"
+
+        def compress(self, content, ctx):
+            seen.append(ctx.budget_tokens)
+            return None
+
+    class Always:
+        kind = "any"
+
+        def matches(self, content, hints):
+            return True
+
+    content = (EXAMPLES / "events.jsonl").read_text()
+    assert len(content) > tokens.BESIDE_CHARS
+    exact = tokens.count_tokens(content)
+    assert compress_content(content, store=MemoryStore()).tokens_before == exact
+    uncapped = Options(max_budget_tokens=1_000_000)
+    compress_content(content, store=MemoryStore(), routes=Router([Route("any", Always(), Recorder())]), options=uncapped)
+    assert seen and abs(seen[0] - 0.15 * exact) <= 0.01 * 0.15 * exact
