@@ -12,6 +12,7 @@ cleaned off before detection (DESIGN.md §2).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from . import router
@@ -25,6 +26,8 @@ from .tokens import BESIDE_CHARS, EXACT_COUNT_LIMIT, QUICK_CHUNK_CHARS, count_be
 
 log = logging.getLogger(__name__)
 _logged: set[str] = set()
+# Control characters other than tab, line and page breaks and ESC (which starts an ANSI escape).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,7 @@ def looks_binary(content: str) -> bool:
     sample = content[:4096] + content[len(content) // 2 : len(content) // 2 + 4096] + content[-4096:]
     if "\x00" in sample:
         return True
-    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f\v\x1b")
+    controls = len(_CONTROL_RE.findall(sample))
     return controls > len(sample) * 0.1
 
 

@@ -101,7 +101,7 @@ def is_sentence(line: str) -> bool:
     if len(words) < 4:
         return False
     wordy = sum(1 for word in words if _WORD_RE.search(word))
-    letters = sum(ch.isalpha() for ch in text)
+    letters = sum(map(str.isalpha, text))
     return wordy >= 0.6 * len(words) and letters >= 0.55 * len(text.replace(" ", ""))
 
 

@@ -430,7 +430,7 @@ def _kind(lines: list[str], start: int, end: int) -> str:
 def _sentence_like(group: list[str]) -> bool:
     """True when most of the run's text is words, as prose is and code is not."""
     text = " ".join(group)
-    letters = sum(ch.isalpha() or ch == " " for ch in text)
+    letters = sum(map(str.isalpha, text)) + text.count(" ")
     return letters >= 0.85 * len(text) and len(text.split()) >= 6
 
 
