@@ -76,8 +76,17 @@ def fold_gaps(
                 gaps.append(_Gap(previous, index, members, _kinds(lines, members, template_of, templates)))
         previous = index + 1
 
+    counted: dict[str, int] = {}
+
     def cost(text: list[str]) -> int:
-        return sum(count_tokens(line) + 1 for line in text)
+        # Each level's folding repeats most of the previous one's lines: each line is counted once.
+        total = 0
+        for line in text:
+            tokens = counted.get(line)
+            if tokens is None:
+                tokens = counted[line] = count_tokens(line)
+            total += tokens + 1
+        return total
 
     folded = {gap.start: gap.fold(3) for gap in gaps}
     # Short gaps shown as they are take their share of the allowance first.

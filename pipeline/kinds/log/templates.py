@@ -33,7 +33,13 @@ _ID = (
 _NUM = r"\d+(?:[.,]\d+)*(?:ms|µs|us|ns|s|m|h|%|[KMG]i?B|B)?"
 _VARIABLE = re.compile(f"(?P<ts>{_TS})|(?P<id>{_ID})|(?P<num>{_NUM})")
 # The same masks as three plain substitutions: no Python callback per value, for the first pass over every line.
-_MASKS = ((re.compile(_TS), "<TS>"), (re.compile(_ID), "<ID>"), (re.compile(_NUM), "<N>"))
+# Each is tried only where it can match: a timestamp has a colon, an id "0x" or a run of seven hex digits.
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{7}")
+_MASKS = (
+    (re.compile(_TS), "<TS>", lambda line: ":" in line),
+    (re.compile(_ID), "<ID>", lambda line: "0x" in line or _HEX_RUN.search(line) is not None),
+    (re.compile(_NUM), "<N>", lambda line: True),
+)
 _RENDER_SAMPLE = 500
 
 
@@ -195,8 +201,9 @@ def masked_text(line: str) -> str:
     """``line`` with its variable parts replaced by ``<TS>``, ``<ID>`` or ``<N>`` (no values kept: fast)."""
     if not _DIGIT.search(line):
         return line  # every variable part holds a digit
-    for pattern, placeholder in _MASKS:
-        line = pattern.sub(placeholder, line)
+    for pattern, placeholder, possible in _MASKS:
+        if possible(line):
+            line = pattern.sub(placeholder, line)
     return line
 
 
