@@ -93,6 +93,18 @@ def encoding() -> tiktoken.Encoding:
     return _encoding
 
 
+def preload() -> threading.Thread:
+    """Build the encoding on a daemon thread now, so that the first count does not wait for it.
+
+    For a server that starts before its first request: the build holds the
+    GIL for most of its 0.2-0.3 s, so it is worth starting only while the
+    process is otherwise waiting (for its client, or for an upstream to start).
+    """
+    thread = threading.Thread(target=encoding, name="headroom-tokenizer", daemon=True)
+    thread.start()
+    return thread
+
+
 def count_tokens(text: str) -> int:
     """Number of o200k tokens in ``text``; special-token text counts as plain text."""
     if not text:

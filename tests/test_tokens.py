@@ -72,3 +72,15 @@ def test_a_large_input_is_counted_exactly_beside_its_compression_and_budgeted_fr
     uncapped = Options(max_budget_tokens=1_000_000)
     compress_content(content, store=MemoryStore(), routes=Router([Route("any", Always(), Recorder())]), options=uncapped)
     assert seen and abs(seen[0] - 0.15 * exact) <= 0.01 * 0.15 * exact
+
+
+def test_a_server_can_build_the_encoding_before_its_first_request():
+    script = (
+        "from headroom_mcp.pipeline import tokens\n"
+        "tokens.preload().join()\n"
+        "assert tokens._encoding is not None\n"
+        "print(tokens.count_tokens('ready before the first request'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == tokens.count_tokens("ready before the first request")
