@@ -85,9 +85,10 @@ def run_side(side: str, python: Path, jobs: list[dict], scratch: Path) -> dict:
         HEADROOM_OFFLINE="1",
         HEADROOM_TELEMETRY="off",
         DO_NOT_TRACK="1",
-        HOME=str(scratch / "home"),  # headroom-ai keeps state under ~/.headroom: not the user's
     )
-    (scratch / "home").mkdir(exist_ok=True)
+    if side == "headroom-ai":
+        env["HOME"] = str(scratch / "home")  # it keeps state under ~/.headroom: not in the user's
+        (scratch / "home").mkdir()
     with open(scratch / f"{side}.stderr", "w") as errors:
         done = subprocess.run(
             [str(python), __file__, "--worker", side],
