@@ -20,11 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from headroom_mcp import api
 from headroom_mcp.pipeline import router
 from headroom_mcp.pipeline.retrieval import BadCursor, UnknownKey
+from headroom_mcp.wrappers import retrieve
 
 log = logging.getLogger(__name__)
 
 COMPRESS = "headroom_compress"
-RETRIEVE = "headroom_retrieve"
+RETRIEVE = retrieve.NAME
 STATS = "headroom_stats"
 
 
@@ -80,23 +81,6 @@ class CompressOutput(BaseModel):
     )
 
 
-class RetrieveArgs(BaseModel):
-    """Arguments of headroom_retrieve."""
-
-    model_config = ConfigDict(extra="forbid")
-    hash: str = Field(description="The hash from a [headroom: ...] marker.")
-    query: str | None = Field(None, description="Return only the parts of the original matching this (BM25).")
-    cursor: str | None = Field(None, description="next_cursor of the previous page.")
-
-
-class RetrieveOutput(BaseModel):
-    """Structured result of headroom_retrieve (the original, or the matches, are the text blocks)."""
-
-    hash: str
-    next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last page.")
-    matches: int | None = Field(None, description="With a query: how many items match.")
-
-
 class ToolStatsOutput(BaseModel):
     """One tool of one wrapped server (counted by ``headroom-mcp wrap``)."""
 
@@ -140,15 +124,7 @@ class _NoArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-RETRIEVE_TOOL = _tool(
-    RETRIEVE,
-    "Get back what a [headroom: ... hash=...] marker left out. With `query`, returns only the "
-    "matching parts (rows, lines, definitions) with their positions; without it, the exact "
-    "original in pages (pass `next_cursor` back as `cursor` for the next page).",
-    RetrieveArgs,
-    RetrieveOutput,
-    "Retrieve compressed-away content",
-)
+RETRIEVE_TOOL = types.Tool.model_validate(retrieve.definition())
 COMPRESS_TOOL = _tool(
     COMPRESS,
     "Compress large text (JSON, logs, search results, code, prose) to what matters, keeping "
@@ -221,11 +197,7 @@ async def _compress_conversation(args: CompressArgs) -> types.CallToolResult:
 
 async def call_retrieve(arguments: Mapping[str, Any]) -> types.CallToolResult:
     """Answer headroom_retrieve."""
-    args = RetrieveArgs.model_validate(arguments)
-    found = await anyio.to_thread.run_sync(
-        lambda: api.retrieve(args.hash, query=args.query, cursor=args.cursor)
-    )
-    return _text_result(found.blocks, RetrieveOutput(hash=found.hash, next_cursor=found.next_cursor, matches=found.matches))
+    return types.CallToolResult.model_validate(await anyio.to_thread.run_sync(lambda: retrieve.answer(arguments)))
 
 
 async def call_stats(arguments: Mapping[str, Any]) -> types.CallToolResult:

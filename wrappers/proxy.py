@@ -93,7 +93,7 @@ def build_proxy(
                 local = await tools.answer(name, arguments, {tools.RETRIEVE: tools.call_retrieve})
                 if not local.is_error:
                     key = (local.structured_content or {}).get("hash")
-                    await anyio.to_thread.run_sync(lambda: counts.retrieval(key))
+                    await anyio.to_thread.run_sync(lambda: (counts.retrieval(key), counts.flush()))
                 if not local.is_error or tools.RETRIEVE not in output_schemas:
                     return local
                 # Another headroom upstream (maybe with its own store) may know the hash.
@@ -111,11 +111,13 @@ def build_proxy(
             if name not in output_schemas and result.structured_content is not None:
                 await list_tools(ctx, None)  # the schema decides whether compressed structure may be returned
             made: list[CompressionResult] = []
-            result = await compress_tool_result(
-                result, name, arguments, recording(compress, made), output_schemas.get(name)
+            plain = result.model_dump(by_alias=True, mode="json", exclude_none=True)
+            schema = output_schemas.get(name)
+            done = await anyio.to_thread.run_sync(
+                lambda: compress_tool_result(plain, name, arguments, recording(compress, made), schema)
             )
-            await anyio.to_thread.run_sync(lambda: counts.call(name, made))
-            return result
+            await anyio.to_thread.run_sync(lambda: (counts.call(name, made), counts.flush()))
+            return result if done is plain else types.CallToolResult.model_validate(done)
 
         handlers.update(on_list_tools=list_tools, on_call_tool=call_tool)
 
@@ -134,7 +136,9 @@ def build_proxy(
         async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
             uri = str(params.uri)
             result = await forward(lambda c: c.session.read_resource(uri), "resources/read")
-            return await compress_resource(result, uri, compress)
+            plain = result.model_dump(by_alias=True, mode="json", exclude_none=True)
+            done = await anyio.to_thread.run_sync(lambda: compress_resource(plain, uri, compress))
+            return result if done is plain else types.ReadResourceResult.model_validate(done)
 
         handlers.update(
             on_list_resources=list_resources,

@@ -2,7 +2,9 @@
 
 The wrapper never compresses by itself; it hands each text to the pipeline
 with hints taken from the call, and puts the answer back where the text was.
-Images, audio and blobs pass untouched.
+Images, audio and blobs pass untouched. Results are plain JSON-RPC data (the
+message-level relay never builds SDK objects); these functions are blocking
+and run in a worker thread.
 """
 
 from __future__ import annotations
@@ -10,44 +12,60 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import anyio.to_thread
-import mcp_types as types
-
 from ..pipeline.compress import CompressionResult
 from ..pipeline.contract import Hints
 from ..pipeline.hints import hints_for
 
 Compress = Callable[..., CompressionResult]
-# Strings shorter than this are not worth a worker thread, nor compressing inside structuredContent.
+# Strings shorter than this are not worth compressing inside structuredContent.
 _MIN_STRUCTURED_CHARS = 1500
 
 
-async def compress_tool_result(
-    result: types.CallToolResult,
+def compress_tool_result(
+    result: dict[str, Any],
     tool: str,
     arguments: Mapping[str, Any] | None,
     compress: Compress,
     output_schema: Mapping[str, Any] | None = None,
-) -> types.CallToolResult:
-    """``result`` with large text blocks and large strings of its structured content compressed.
+) -> dict[str, Any]:
+    """``result`` (a ``tools/call`` result) with large texts compressed; the same object if nothing changed.
 
     Claude Code shows the model ``structuredContent`` instead of the text when
     both are present, so it is compressed too, and kept only if it still
     validates against the tool's ``output_schema``.
     """
-    if result.is_error:
+    if result.get("isError"):
         return result
     query, hints = hints_for(tool, arguments)
     compress = _once_per_text(compress)  # servers often repeat the text in structuredContent
-    content = [await _text_block(block, query, hints, compress) for block in result.content]
-    update: dict[str, Any] = {"content": content}
-    if result.structured_content is not None:
-        structured = await anyio.to_thread.run_sync(
-            lambda: _compress_strings(result.structured_content, query, hints, compress)
-        )
-        if structured is not result.structured_content and _valid(structured, output_schema):
-            update["structured_content"] = structured
-    return result.model_copy(update=update)
+    update: dict[str, Any] = {}
+    blocks = result.get("content")
+    if isinstance(blocks, list):
+        content = [_text_block(block, query, hints, compress) for block in blocks]
+        if any(new is not old for new, old in zip(content, blocks, strict=True)):
+            update["content"] = content
+    structured = result.get("structuredContent")
+    if structured is not None:
+        smaller = _compress_strings(structured, query, hints, compress)
+        if smaller is not structured and _valid(smaller, output_schema):
+            update["structuredContent"] = smaller
+    return {**result, **update} if update else result
+
+
+def compress_resource(result: dict[str, Any], uri: str, compress: Compress) -> dict[str, Any]:
+    """``result`` (a ``resources/read`` result) with each large text resource compressed; blobs unchanged."""
+    hints = Hints(tool_name="resources/read", path=uri)
+    items = result.get("contents")
+    if not isinstance(items, list):
+        return result
+    contents = []
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("text"), str):
+            done = compress(item["text"], hints=hints)
+            item = {**item, "text": done.text} if done.compressed else item
+        contents.append(item)
+    changed = any(new is not old for new, old in zip(contents, items, strict=True))
+    return {**result, "contents": contents} if changed else result
 
 
 def _once_per_text(compress: Compress) -> Compress:
@@ -60,6 +78,13 @@ def _once_per_text(compress: Compress) -> Compress:
         return seen[(content, query)]
 
     return once
+
+
+def _text_block(block: Any, query: str | None, hints: Hints, compress: Compress) -> Any:
+    if not isinstance(block, dict) or block.get("type") != "text" or not isinstance(block.get("text"), str):
+        return block
+    done = compress(block["text"], query=query, hints=hints)
+    return {**block, "text": done.text} if done.compressed else block
 
 
 def _compress_strings(value: Any, query: str | None, hints: Hints, compress: Compress, depth: int = 0) -> Any:
@@ -88,27 +113,3 @@ def _valid(value: Any, schema: Mapping[str, Any] | None) -> bool:
         return validator(schema).is_valid(value)
     except jsonschema.SchemaError:
         return False
-
-
-async def compress_resource(
-    result: types.ReadResourceResult, uri: str, compress: Compress
-) -> types.ReadResourceResult:
-    """``result`` with each large text resource compressed; blobs unchanged."""
-    hints = Hints(tool_name="resources/read", path=uri)
-    contents = []
-    for item in result.contents:
-        if isinstance(item, types.TextResourceContents):
-            done = await anyio.to_thread.run_sync(lambda text=item.text: compress(text, hints=hints))
-            item = item.model_copy(update={"text": done.text}) if done.compressed else item
-        contents.append(item)
-    return result.model_copy(update={"contents": contents})
-
-
-async def _text_block(block: Any, query: str | None, hints: Hints, compress: Compress) -> Any:
-    if not isinstance(block, types.TextContent):
-        return block
-    if len(block.text) < _MIN_STRUCTURED_CHARS:
-        done = compress(block.text, query=query, hints=hints)  # small: cheaper than a thread hop
-    else:
-        done = await anyio.to_thread.run_sync(lambda: compress(block.text, query=query, hints=hints))
-    return block.model_copy(update={"text": done.text}) if done.compressed else block

@@ -1,0 +1,90 @@
+"""``headroom_retrieve``: its published definition and its answer, as plain JSON-RPC data.
+
+Shared by ``serve`` (through the SDK) and the wrapper's message-level relay,
+which answers it locally without the mcp SDK. Every failure is an
+``isError`` result the model can read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+log = logging.getLogger(__name__)
+
+NAME = "headroom_retrieve"
+TITLE = "Retrieve compressed-away content"
+DESCRIPTION = (
+    "Get back what a [headroom: ... hash=...] marker left out. With `query`, returns only the "
+    "matching parts (rows, lines, definitions) with their positions; without it, the exact "
+    "original in pages (pass `next_cursor` back as `cursor` for the next page)."
+)
+
+
+class RetrieveArgs(BaseModel):
+    """Arguments of headroom_retrieve."""
+
+    model_config = ConfigDict(extra="forbid")
+    hash: str = Field(description="The hash from a [headroom: ...] marker.")
+    query: str | None = Field(None, description="Return only the parts of the original matching this (BM25).")
+    cursor: str | None = Field(None, description="next_cursor of the previous page.")
+
+
+class RetrieveOutput(BaseModel):
+    """Structured result of headroom_retrieve (the original, or the matches, are the text blocks)."""
+
+    hash: str
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last page.")
+    matches: int | None = Field(None, description="With a query: how many items match.")
+
+
+def definition() -> dict[str, Any]:
+    """The tool as ``tools/list`` publishes it (camelCase keys, as on the wire)."""
+    from .retrieve_definition import DEFINITION
+
+    return DEFINITION
+
+
+def schema_definition() -> dict[str, Any]:
+    """The same definition computed from the models (what ``retrieve_definition`` must equal)."""
+    return {
+        "name": NAME,
+        "title": TITLE,
+        "description": DESCRIPTION,
+        "inputSchema": RetrieveArgs.model_json_schema(),
+        "outputSchema": RetrieveOutput.model_json_schema(),
+        "annotations": {"title": TITLE, "readOnlyHint": True, "openWorldHint": False},
+    }
+
+
+def error(message: str) -> dict[str, Any]:
+    """An ``isError`` tool result the model can read."""
+    return {"content": [{"type": "text", "text": message}], "isError": True}
+
+
+def answer(arguments: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``tools/call`` result for headroom_retrieve with ``arguments`` (blocking: run it in a thread)."""
+    from .. import api  # the store and retrieval load with the first retrieval, not with the wrapper
+    from ..pipeline.retrieval import BadCursor, UnknownKey
+
+    try:
+        args = RetrieveArgs.model_validate(arguments or {})
+        found = api.retrieve(args.hash, query=args.query, cursor=args.cursor)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
+        )
+        return error(f"Invalid arguments for {NAME}: {problems}")
+    except (UnknownKey, BadCursor) as exc:
+        return error(str(exc))
+    except Exception as exc:  # the session must survive any bug in retrieval
+        log.exception("%s failed", NAME)
+        return error(f"{NAME} failed: {type(exc).__name__}: {exc}")
+    output = RetrieveOutput(hash=found.hash, next_cursor=found.next_cursor, matches=found.matches)
+    return {
+        "content": [{"type": "text", "text": block} for block in found.blocks],
+        "structuredContent": output.model_dump(mode="json"),
+    }
