@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from headroom_mcp import __version__
-from headroom_mcp.config import ConfigError, load_settings
 
 EPILOG = """examples:
   headroom-mcp compress examples/api_results.json        compress a file (summary on stderr)
@@ -99,6 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "wrap" and not args.http and not args.url:
+        return _relay(args)  # before any heavy import: the upstream starts first
+    import logging
+
+    from headroom_mcp.config import ConfigError, load_settings
+
     try:
         settings = load_settings(args.config, {"cache_dir": args.cache_dir, "log_level": args.log_level})
     except ConfigError as exc:
@@ -124,10 +128,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import anyio
 
+    from headroom_mcp.pipeline import tokens
     from headroom_mcp.server import serve_stdio
+
+    tokens.preload()  # while the client starts up: the first compression then finds the tokenizer ready
 
     anyio.run(serve_stdio)
     return 0
+
+
+def _relay(args: argparse.Namespace) -> int:
+    """``wrap`` over stdio: the message-level relay, without the mcp SDK."""
+    argv = args.upstream[1:] if args.upstream[:1] == ["--"] else args.upstream
+    if not argv:
+        print("headroom-mcp: wrap needs either --url URL or the upstream command after --", file=sys.stderr)
+        return 2
+    from headroom_mcp.wrappers.relay.main import run
+
+    overrides = {"cache_dir": args.cache_dir, "log_level": args.log_level}
+    return run(argv, config=args.config, overrides=overrides, call_timeout=args.timeout)
 
 
 def _wrap(args: argparse.Namespace) -> int:

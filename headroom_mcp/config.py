@@ -7,21 +7,17 @@ An invalid value is a :class:`ConfigError` naming the key and where it came from
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from headroom_mcp.pipeline.paths import user_dir
+from headroom_mcp.config_file import CONFIG_ENV, ConfigError, default_config_path
+from headroom_mcp.config_file import read_toml as _read_toml
 
 ENV_PREFIX = "HEADROOM_MCP_"
-CONFIG_ENV = "HEADROOM_MCP_CONFIG"
-
-
-class ConfigError(ValueError):
-    """A setting is invalid or the config file cannot be read."""
+__all__ = ["CONFIG_ENV", "ConfigError", "Settings", "ToolPolicy", "default_config_path", "load_settings"]
 
 
 class ToolPolicy(BaseModel):
@@ -47,17 +43,13 @@ class Settings(BaseModel):
     min_budget_tokens: int = Field(1000, ge=1, description="The default budget never goes below this.")
     max_budget_tokens: int = Field(20_000, ge=1, description="... nor above this (Claude Code refuses over 25k).")
     max_output_ratio: float = Field(0.9, gt=0, le=1, description="Keep the original unless output is this much smaller.")
+    sentence_model: bool = Field(
+        False, description="Rank prose with the installed sentence model too (opt-in: ~0.5 s per new document)."
+    )
     page_tokens: int = Field(20_000, ge=500, le=100_000, description="Largest page headroom_retrieve returns.")
     log_level: str = Field("WARNING", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     tools: dict[str, ToolPolicy] = Field(default_factory=dict, description="Per-tool policy for wrapped servers.")
     upstream_env: dict[str, str] = Field(default_factory=dict, description="Added to the wrapped server's environment.")
-
-
-def default_config_path() -> Path:
-    """``$HEADROOM_MCP_CONFIG``, else ``config.toml`` in the user config directory."""
-    if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV]).expanduser()
-    return user_dir("config") / "config.toml"
 
 
 def load_settings(
@@ -87,16 +79,6 @@ def load_settings(
         return Settings(**values)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, sources)) from None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"config file {path} cannot be read: {exc}") from None
 
 
 def _explain(exc: ValidationError, sources: Mapping[str, str]) -> str:

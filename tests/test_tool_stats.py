@@ -126,6 +126,8 @@ def test_a_retrieval_counts_for_the_tool_that_made_the_hash_among_the_last_remem
     counts.call("read", [made["c" * 16]])
     for key in ("a" * 16, "b" * 16, "0" * 16):  # the oldest is forgotten; an unknown hash is someone else's
         counts.retrieval(key)
+    assert api.tool_stats(store) == []  # gathered in memory: a call never waits for the store
+    counts.flush()
     rows = {row.tool: row for row in api.tool_stats(store)}
     assert rows["read"] == api.ToolStats("fs", "read", 2, 2, 2000, 200, 1)
     assert rows["search"] == api.ToolStats("fs", "search", 1, 1, 1000, 100, 0)

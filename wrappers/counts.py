@@ -2,26 +2,33 @@
 
 They go to the same shared store as the global counters (``api.count_tool``),
 so ``headroom-mcp stats`` and ``headroom_stats`` in any process see every
-wrapper's tools.
+wrapper's tools. Counts gather in memory and are written by ``flush``: a small
+call never waits for the store.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import api
-from ..pipeline.compress import CompressionResult
-from ..pipeline.store import Store, StoreError
-from .results import Compress
+if TYPE_CHECKING:
+    from ..pipeline.compress import CompressionResult
+    from ..pipeline.store import Store
+    from .results import Compress
 
 log = logging.getLogger(__name__)
 
 # Bounded so that a wrapper running for weeks does not grow; a few MB at most.
 REMEMBERED_HASHES = 10_000
+
+
+def _default_store() -> Store:
+    from .. import api
+
+    return api.default_store()
 
 
 class ToolCounts:
@@ -38,7 +45,7 @@ class ToolCounts:
         self,
         server: str,
         *,
-        store: Callable[[], Store] = api.default_store,
+        store: Callable[[], Store] = _default_store,
         remembered: int = REMEMBERED_HASHES,
     ) -> None:
         self.server = server
@@ -46,6 +53,7 @@ class ToolCounts:
         self._remembered = remembered
         self._lock = threading.Lock()  # counting runs in worker threads
         self._made_by: OrderedDict[str, str] = OrderedDict()
+        self._unwritten: Counter[tuple[str, str]] = Counter()
 
     def call(self, tool: str, results: Sequence[CompressionResult]) -> None:
         """Count one answered call of ``tool`` whose texts were compressed into ``results``."""
@@ -72,10 +80,31 @@ class ToolCounts:
             self._add(tool, retrievals=1)
 
     def _add(self, tool: str, **deltas: int) -> None:
-        try:
-            api.count_tool(self.server, tool, store=self._store(), **deltas)
-        except StoreError as exc:  # statistics are never worth an answer
-            log.warning("cannot count %s of %s: %s", tool, self.server, exc)
+        with self._lock:
+            for name, delta in deltas.items():
+                if delta:
+                    self._unwritten[(tool, name)] += delta
+
+    @property
+    def dirty(self) -> bool:
+        """Whether counts wait to be written."""
+        return bool(self._unwritten)
+
+    def flush(self) -> None:
+        """Write the gathered counts to the store (blocking: run it in a worker thread)."""
+        from .. import api
+        from ..pipeline.store import StoreError
+
+        with self._lock:
+            unwritten, self._unwritten = self._unwritten, Counter()
+        by_tool: dict[str, dict[str, int]] = {}
+        for (tool, name), delta in unwritten.items():
+            by_tool.setdefault(tool, {})[name] = delta
+        for tool, deltas in by_tool.items():
+            try:
+                api.count_tool(self.server, tool, store=self._store(), **deltas)
+            except StoreError as exc:  # statistics are never worth an answer
+                log.warning("cannot count %s of %s: %s", tool, self.server, exc)
 
 
 def recording(compress: Compress, results: list[CompressionResult]) -> Compress:
