@@ -246,10 +246,14 @@ async def test_sampling_and_elicitation_requests_are_relayed_to_the_client(cli_e
     assert "declined" in elicited.content[0].text.lower() and len(asked) == 2
 
 
-async def test_sampling_for_a_client_without_it_is_a_readable_error(cli_env):
-    async with connect(wrapped([EVERYTHING]), cli_env, "legacy") as client:
-        result = await client.call_tool("trigger-sampling-request", {"prompt": "ping", "maxTokens": 10})
-    assert result.is_error and "does not support sampling" in result.content[0].text
+async def test_a_client_without_sampling_gets_what_it_gets_directly(cli_env):
+    # The client's own capabilities reach the upstream: server-everything offers no sampling tool to it.
+    answers = []
+    for argv in ([EVERYTHING], wrapped([EVERYTHING])):
+        async with connect(argv, cli_env, "legacy") as client:
+            result = await client.call_tool("trigger-sampling-request", {"prompt": "ping", "maxTokens": 10})
+            answers.append((result.is_error, result.content[0].text))
+    assert answers[0] == answers[1] and answers[0][0] and "not found" in answers[0][1]
 
 
 async def test_http_wrapper_and_url_upstream(tree, cli_env):
