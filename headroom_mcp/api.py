@@ -64,6 +64,7 @@ def options_from(settings: Settings) -> pipeline.Options:
         min_budget_tokens=settings.min_budget_tokens,
         max_budget_tokens=settings.max_budget_tokens,
         max_output_ratio=settings.max_output_ratio,
+        sentence_model=settings.sentence_model,
     )
 
 
