@@ -145,7 +145,7 @@ STATS_TOOL = _tool(
 
 def error_result(message: str) -> types.CallToolResult:
     """An ``isError`` tool result the model can read."""
-    return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
+    return types.CallToolResult.model_validate(retrieve.error(message))
 
 
 def _text_result(blocks: list[str], structured: BaseModel) -> types.CallToolResult:
@@ -240,10 +240,7 @@ async def answer(name: str, arguments: Mapping[str, Any] | None, handlers: Mappi
     try:
         return await handler(arguments or {})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
-        )
-        return error_result(f"Invalid arguments for {name}: {problems}")
+        return error_result(retrieve.invalid_arguments(name, exc))
     except (UnknownKey, BadCursor) as exc:
         return error_result(str(exc))
     except Exception as exc:  # the session must survive any bug in a tool

@@ -65,6 +65,14 @@ def error(message: str) -> dict[str, Any]:
     return {"content": [{"type": "text", "text": message}], "isError": True}
 
 
+def invalid_arguments(tool: str, exc: ValidationError) -> str:
+    """What the model reads when its arguments for ``tool`` do not validate: each field and what is wrong."""
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
+    )
+    return f"Invalid arguments for {tool}: {problems}"
+
+
 def answer(arguments: Mapping[str, Any] | None) -> dict[str, Any]:
     """The ``tools/call`` result for headroom_retrieve with ``arguments`` (blocking: run it in a thread)."""
     from .. import api  # the store and retrieval load with the first retrieval, not with the wrapper
@@ -74,10 +82,7 @@ def answer(arguments: Mapping[str, Any] | None) -> dict[str, Any]:
         args = RetrieveArgs.model_validate(arguments or {})
         found = api.retrieve(args.hash, query=args.query, cursor=args.cursor)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
-        )
-        return error(f"Invalid arguments for {NAME}: {problems}")
+        return error(invalid_arguments(NAME, exc))
     except (UnknownKey, BadCursor) as exc:
         return error(str(exc))
     except Exception as exc:  # the session must survive any bug in retrieval
