@@ -22,7 +22,15 @@ from .clean.gutter import find_gutter
 from .contract import Compressed, Context, Hints
 from .markers import content_key, marker
 from .store import Store, StoreError
-from .tokens import BESIDE_CHARS, EXACT_COUNT_LIMIT, QUICK_CHUNK_CHARS, count_beside, count_tokens, estimate_tokens
+from .tokens import (
+    BESIDE_CHARS,
+    EXACT_COUNT_LIMIT,
+    PARALLEL_CHARS,
+    QUICK_CHUNK_CHARS,
+    count_beside,
+    count_tokens,
+    estimate_tokens,
+)
 
 log = logging.getLogger(__name__)
 _logged: set[str] = set()
@@ -116,21 +124,30 @@ def compress_content(
         return unchanged(f"under {options.min_tokens} tokens: passed through")
     if looks_binary(content):
         return unchanged("binary content passed through")
-    if BESIDE_CHARS < len(content) <= EXACT_COUNT_LIMIT:
-        # The exact count runs beside the compressor; the budget comes from a quick, deterministic estimate.
-        exact_count = count_beside(content)
-        tokens_before = estimate_tokens(content, exact_limit=0, chunk_chars=QUICK_CHUNK_CHARS)
-    else:
+
+    def too_small(tokens: int) -> bool:
+        return tokens < options.min_tokens and (max_tokens is None or tokens <= max_tokens)
+
+    exact_count = count_beside(content) if PARALLEL_CHARS < len(content) <= EXACT_COUNT_LIMIT else None
+    tokens_before: int | None = None
+    if exact_count is None:
         tokens_before = estimate_tokens(content)
-        exact_count = None
-    if tokens_before < options.min_tokens and (max_tokens is None or tokens_before <= max_tokens):
+    elif len(content) > BESIDE_CHARS:
+        # The exact count runs on beside the compressor; the budget comes from a quick, deterministic estimate.
+        tokens_before = estimate_tokens(content, exact_limit=0, chunk_chars=QUICK_CHUNK_CHARS)
+    if tokens_before is not None and too_small(tokens_before):
         return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=tokens_before)
 
+    # Meanwhile the other cores count the content (they wait for it below when it is not large).
     cleaned = strip_ansi(content)
     cleaning = ["ANSI escape codes removed"] if cleaned is not content else []
     gutter = find_gutter(cleaned)
     body = gutter.body if gutter else cleaned
     detected = routes.detect(body, hints)
+    if tokens_before is None:
+        tokens_before, exact_count = exact_count(), None
+        if too_small(tokens_before):
+            return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=tokens_before)
     key = content_key(content)
     # A caller's max_tokens is their cap; otherwise no output passes max_budget_tokens.
     cap = max(1, max_tokens) if max_tokens is not None else options.max_budget_tokens

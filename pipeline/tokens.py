@@ -47,6 +47,9 @@ _SAMPLE_CHUNK_CHARS = 32_768
 # be decided before it is back uses 32 chunks of 2 KB: within 1% (0.2% median) on the fidelity corpus.
 BESIDE_CHARS = 262_144
 QUICK_CHUNK_CHARS = 2048
+# Above this many characters a count is worth handing to other threads (in pieces, one per core): below it
+# the hand-over costs about what the count does.
+PARALLEL_CHARS = 32_768
 
 _lock = threading.Lock()
 _encoding: tiktoken.Encoding | None = None
@@ -117,17 +120,45 @@ def count_tokens(text: str) -> int:
 
 
 def count_beside(text: str) -> Callable[[], int]:
-    """Start ``count_tokens(text)`` on another thread; calling the result waits for the count.
+    """Start ``count_tokens(text)`` on other threads; calling the result waits for the count.
 
     tiktoken lets go of the GIL while it encodes, so a large input is
-    counted on another core while the caller compresses it.
+    counted on the other cores while the caller works on it, in pieces cut
+    where the count of the pieces adds up to the count of the whole.
     """
     global _counter
     encoding()  # built once, here, rather than raced for by the threads
+    workers = os.cpu_count() or 2
     with _lock:
         if _counter is None:
-            _counter = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="headroom-count")
-    return _counter.submit(count_tokens, text).result
+            _counter = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="headroom-count")
+    cuts = [0, *token_boundaries(text, workers), len(text)]
+    pending = [_counter.submit(count_tokens, text[start:end]) for start, end in zip(cuts, cuts[1:])]
+    return lambda: sum(future.result() for future in pending)
+
+
+def token_boundaries(text: str, parts: int) -> list[int]:
+    """Up to ``parts - 1`` offsets, evenly spread, where o200k's tokens of ``text`` are cut anyway.
+
+    An offset right after a line break and before a character that is
+    neither white space nor ``/`` ends every pre-tokenizer piece of the
+    pattern above (only runs of white space, line breaks and slashes can
+    continue past a line break, and no alternative looks behind), so the
+    text before it and the text after it tokenize exactly as they do within
+    the whole.
+    """
+    cuts: list[int] = []
+    for part in range(1, parts):
+        offset = text.find("\n", max(part * len(text) // parts, cuts[-1] if cuts else 0))
+        while offset != -1 and offset + 1 < len(text):
+            follower = text[offset + 1]
+            if not follower.isspace() and follower != "/":
+                cuts.append(offset + 1)
+                break
+            offset = text.find("\n", offset + 1)
+        else:
+            break
+    return cuts
 
 
 def estimate_tokens(

@@ -84,3 +84,20 @@ def test_a_server_can_build_the_encoding_before_its_first_request():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) == tokens.count_tokens("ready before the first request")
+
+
+def test_a_text_cut_where_its_tokens_end_counts_the_same_in_pieces_as_whole():
+    # Every line break of these texts is tried as a cut: the ones token_boundaries allows must not move a token.
+    tricky = "a\n/b\n  c\n\n}\n//x\n\r\nd'\nll\n" + "\u00a0\n\u2028é\n" + "123\n456\n" + " ?!\n.\n"
+    texts = [*TEXTS, tricky, *(path.read_text() for path in sorted(EXAMPLES.iterdir()))]
+    checked = 0
+    for text in texts:
+        whole = tokens.count_tokens(text)
+        for parts in (2, 3, 7, 50, 300):
+            cuts = tokens.token_boundaries(text, parts)
+            assert cuts == sorted(set(cuts)) and all(text[cut - 1] == "\n" for cut in cuts)
+            pieces = [text[start:end] for start, end in zip([0, *cuts], [*cuts, len(text)])]
+            assert sum(map(tokens.count_tokens, pieces)) == whole
+            checked += len(cuts)
+        assert tokens.count_beside(text)() == whole
+    assert checked > 500
