@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# The last sample taken: every detector in turn samples the same content, most of them as many lines. Only
+# content up to this size is remembered, so that a huge input is not kept alive after its call.
+_MEMO_MAX_CHARS = 1 << 22
+_last: tuple[str, int, tuple[str, ...]] | None = None
+
 
 def even_lines(content: str, count: int) -> list[str]:
     """Up to ``count`` whole lines taken at evenly spaced offsets through ``content``.
@@ -9,6 +14,17 @@ def even_lines(content: str, count: int) -> list[str]:
     Works on offsets rather than ``splitlines()`` so a 50 MB input is not
     copied into millions of strings just to be sampled.
     """
+    global _last
+    last = _last
+    if last is not None and last[0] is content and last[1] == count:
+        return list(last[2])
+    lines = _sample(content, count)
+    if len(content) <= _MEMO_MAX_CHARS:
+        _last = (content, count, tuple(lines))
+    return lines
+
+
+def _sample(content: str, count: int) -> list[str]:
     if not content:
         return []
     size = len(content)

@@ -70,10 +70,17 @@ class LogDetector:
         sample = [line for line in even_lines(content, _SAMPLE_LINES) if line.strip()]
         if len(sample) < 3:
             return False
-        share = sum(1 for line in sample if _is_log_line(line)) / len(sample)
         threshold = _MIN_SHARE_WITH_HINT if hints.tool_name and _TOOL_HINT.search(hints.tool_name) else _MIN_SHARE
-        if share >= threshold:
-            return True
+        total, hits = len(sample), 0
+        # Stop as soon as the answer is known: the share can only grow, by at most the lines not yet read.
+        for read, line in enumerate(sample, 1):
+            if _is_log_line(line):
+                hits += 1
+                if hits / total >= threshold:
+                    return True
+            elif (hits + total - read) / total < _MIN_SHARE_WITH_HINT:
+                return False
+        share = hits / total
         # A runner's verdict at either end settles it, whatever the middle holds.
         edges = content[:8192].splitlines()[:_EDGE_LINES] + content[-8192:].splitlines()[-_EDGE_LINES:]
         return any(signals.classify(line) is Role.SUMMARY for line in edges) and share >= _MIN_SHARE_WITH_HINT
