@@ -26,6 +26,7 @@ import pytest
 from conftest import headroom_command, require_tools
 from headroom_mcp.pipeline.compress import CompressionResult, Options, compress_content
 from headroom_mcp.pipeline.contract import Context, Hints
+from headroom_mcp.pipeline.kinds.prose import stats as prose_stats
 from headroom_mcp.pipeline.kinds.prose import words as prose_words
 from headroom_mcp.pipeline.kinds.prose.compress import ProseCompressor
 from headroom_mcp.pipeline.kinds.prose.detect import ProseDetector
@@ -347,6 +348,19 @@ def test_sentences_do_not_break_inside_abbreviations_versions_numbers_paths_or_u
         "Yes.",
         "Then Dr. Smith reviews it.",
     ]
+
+
+def test_passages_are_scored_exactly_as_rank_bm25_scores_them(guide):
+    from rank_bm25 import BM25Okapi
+
+    # The guide's paragraphs, mostly ones about options (a word in over half the documents has its idf floored),
+    # and an empty one.
+    paragraphs = [prose_words.words(chunk) for chunk in guide.split("\n\n")]
+    corpus = [words for words in paragraphs if "option" in words][:40] + paragraphs[:20] + [[]]
+    assert sum("option" in words for words in corpus) > len(corpus) / 2
+    for query in (["option", "required", "option"], ["command", "program"], ["nowhere"]):
+        expected = BM25Okapi([doc or ["_"] for doc in corpus]).get_scores(query)
+        assert prose_stats.bm25(corpus, query).tolist() == expected.tolist()
 
 
 def test_short_or_unsplittable_text_is_left_alone(guide):

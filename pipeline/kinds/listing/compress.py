@@ -34,7 +34,8 @@ _SAMPLE_NAMES = 5
 _SAMPLE_CHARS = 6000
 _GLOB_CHARS = frozenset("*?[")
 _NO_EXTENSION = "no ext"
-_EXTENSION_RE = re.compile(r"\.[A-Za-z0-9_+-]{1,10}\Z")
+# What follows a name's last dot, when that is an extension.
+_EXTENSION_RE = re.compile(r"[A-Za-z0-9_+-]{1,10}")
 
 
 @dataclass(slots=True)
@@ -52,8 +53,19 @@ class _Dir:
 
 
 def _extension(name: str) -> str:
-    match = _EXTENSION_RE.search(name)
-    return match.group(0).lower() if match and match.start() > 0 else _NO_EXTENSION
+    # An extension holds no dot, so only the last dot can start one (and not as the name's first character).
+    dot = name.rfind(".")
+    if dot > 0 and _EXTENSION_RE.fullmatch(name, dot + 1):
+        return name[dot:].lower()
+    return _NO_EXTENSION
+
+
+class _Extensions(dict[str, str]):
+    """Extensions by file name, each name's worked out once (``index.js`` is in every other directory)."""
+
+    def __missing__(self, name: str) -> str:
+        found = self[name] = _extension(name)
+        return found
 
 
 def _common_prefix(paths: list[Parts]) -> Parts:
@@ -83,9 +95,16 @@ class Tree:
 def build(listing: Listing) -> Tree:
     """Directory statistics of a parsed listing: files are entries that no other entry lies under."""
     # A directory is listed as such ([DIR], an ls -R header) or has something listed under it.
-    known_dirs: set[Parts] = {entry.parts for entry in listing.entries if entry.is_dir}
+    ancestors: set[Parts] = set()
     for entry in listing.entries:
-        known_dirs.update(entry.parts[:i] for i in range(len(entry.parts)))
+        parts = entry.parts
+        # The set stays closed under prefixes: once an ancestor is in it, so are all above it.
+        for size in range(len(parts) - 1, -1, -1):
+            prefix = parts[:size]
+            if prefix in ancestors:
+                break
+            ancestors.add(prefix)
+    known_dirs = ancestors.union(entry.parts for entry in listing.entries if entry.is_dir)
     seen: set[Parts] = set()
     files: list[Entry] = []
     listed_dirs: list[Parts] = []
@@ -123,12 +142,17 @@ def build(listing: Listing) -> Tree:
     if listing.total_text:
         dirs[root].listed_total = listing.total_text
     for entry in files:
-        node = directory(entry.parts[:-1])
+        parent = entry.parts[:-1]
+        node = dirs.get(parent) or directory(parent)
         node.files += 1
-        node.bytes += entry.size or 0
-        node.rounded = node.rounded or is_rounded(entry.size_text)
-        node.extensions[_extension(entry.parts[-1])] += 1
+        if entry.size_text:  # an entry without a size text has no size
+            node.bytes += entry.size or 0
+            node.rounded = node.rounded or is_rounded(entry.size_text)
         node.names.append(entry.parts[-1])
+    extensions = _Extensions()
+    for node in dirs.values():
+        if node.names:
+            node.extensions.update(map(extensions.__getitem__, node.names))
     for parts in sorted(dirs, key=len, reverse=True):
         if len(parts) > len(root):
             parent, node = dirs[parts[:-1]], dirs[parts]
@@ -142,7 +166,6 @@ def build(listing: Listing) -> Tree:
 def _label(parts: Parts) -> str:
     text = "/".join(parts)
     return text + "/" if text else ("/" if parts else "./")
-
 
 
 def _dir_line(node: _Dir) -> str:
@@ -203,20 +226,30 @@ def patterns(query: str | None) -> list[str]:
     return found
 
 
-def _matches(path: str, name: str, pattern: str) -> bool:
-    if _GLOB_CHARS & set(pattern):
-        return fnmatch.fnmatchcase(path if "/" in pattern else name, pattern)
-    return pattern in path
+def _hits(lowered: list[tuple[str, str]], pattern: str) -> list[int]:
+    """Indices of the ``(path, name)`` pairs that ``pattern`` matches.
+
+    A glob matches the name (the path when it holds a ``/``); a word matches anywhere in the path.
+    """
+    if not _GLOB_CHARS & set(pattern):
+        return [i for i, (path, _) in enumerate(lowered) if pattern in path]
+    # fnmatchcase's own translation, compiled once for every path rather than looked up for each.
+    match = re.compile(fnmatch.translate(pattern)).match
+    if "/" in pattern:
+        return [i for i, (path, _) in enumerate(lowered) if match(path) is not None]
+    return [i for i, (_, name) in enumerate(lowered) if match(name) is not None]
 
 
 def _matching(entries: list[Entry], wanted: list[str]) -> tuple[list[Entry], list[str]]:
     """Entries matching the query's patterns, best first; patterns that match everything are dropped."""
+    if not wanted:
+        return [], []
     unique: dict[Parts, Entry] = {}
     for entry in entries:
         unique.setdefault(entry.parts, entry)  # ls -R names each directory twice
     entries = list(unique.values())
     lowered = [(entry.path.lower(), (entry.parts[-1] if entry.parts else "").lower()) for entry in entries]
-    hits = {p: [i for i, (path, name) in enumerate(lowered) if _matches(path, name, p)] for p in wanted}
+    hits = {p: _hits(lowered, p) for p in wanted}
     useful = [p for p in wanted if len(hits[p]) < len(entries)]
     score: Counter[int] = Counter()
     for p in useful:
@@ -234,9 +267,18 @@ class _Layout:
 
 
 def _layout(
-    tree: Tree, matching: list[Entry], largest: list[Entry], fixed: float, room: float, per_char: float
+    tree: Tree,
+    order: list[Parts],
+    matching: list[Entry],
+    largest: list[Entry],
+    fixed: float,
+    room: float,
+    per_char: float,
 ) -> _Layout:
-    """How many matches and largest files, which directories and which sample lines fit ``room`` tokens."""
+    """How many matches and largest files, which directories and which sample lines fit ``room`` tokens.
+
+    ``order`` is the tree's directories in the order they are named (see :func:`_naming_order`).
+    """
 
     def cost(text: str) -> float:
         return (len(text) + 1) * per_char
@@ -259,9 +301,8 @@ def _layout(
     # and the very biggest is named whenever it fits at all.
     shown_largest = take(largest, 0, left, 1)
     shown_largest = take(largest, shown_largest, left * _LARGEST_SHARE, _LARGEST_MAX)
-    # Shallow and big directories first; a directory is only named under a named parent.
+    # A directory is only named under a named parent.
     chosen = {tree.root}
-    order = sorted(tree.dirs, key=lambda p: (len(p), -tree.dirs[p].files, p))
     for parts in order:
         if parts in chosen or parts[:-1] not in chosen:
             continue
@@ -280,6 +321,11 @@ def _layout(
                 left -= price
                 samples.add(parts)
     return _Layout(shown_matches, shown_largest, sorted(chosen), samples)
+
+
+def _naming_order(tree: Tree) -> list[Parts]:
+    """Directories in the order the output names them while room lasts: shallow and big ones first."""
+    return sorted(tree.dirs, key=lambda p: (len(p), -tree.dirs[p].files, p))
 
 
 @dataclass(slots=True)
@@ -320,12 +366,14 @@ def _render(page: _Page, tree: Tree, layout: _Layout) -> str:
 def _items(listing: Listing) -> list[Item]:
     """One item per listed path (its exact line), and one per line that is not a path."""
     entries = [
-        (e.index, Item(f"line {e.index + 1} ({e.path})" if e.rebuilt else f"line {e.index + 1}", e.raw))
-        for e in listing.entries
+        Item(f"line {e.index + 1} ({e.path})" if e.rebuilt else f"line {e.index + 1}", e.raw) for e in listing.entries
     ]
-    entries += [(index, Item(f"line {index + 1}", text)) for index, text in listing.notes]
-    entries.sort(key=lambda pair: pair[0])
-    return [item for _, item in entries]
+    if not listing.notes:
+        return entries
+    # Both are in line order already: merging them keeps it.
+    notes = [Item(f"line {index + 1}", text) for index, text in listing.notes]
+    lines = [e.index for e in listing.entries] + [index for index, _ in listing.notes]
+    return [item for _, item in sorted(zip(lines, entries + notes), key=lambda pair: pair[0])]
 
 
 def _quoted(words: list[str]) -> str:
@@ -362,7 +410,7 @@ class ListingCompressor:
             header,
             [text for _, text in listing.notes[:_MAX_NOTES]],
             matching,
-            f'{plural(len(matching), "path")} match {shown}:',
+            f"{plural(len(matching), 'path')} match {shown}:",
             shown,
             largest,
         )
@@ -370,8 +418,9 @@ class ListingCompressor:
         room = max(ctx.budget_tokens - MARKER_TOKENS, 1)
         fixed_chars = len(page.header) + len(page.match_header) + sum(len(note) + 1 for note in page.notes)
         fixed_chars += len(_largest_header(len(largest))) + 1 if largest else 0
+        order = _naming_order(tree)
         for _attempt in range(3):
-            layout = _layout(tree, matching, largest, fixed_chars * per_char, room, per_char)
+            layout = _layout(tree, order, matching, largest, fixed_chars * per_char, room, per_char)
             text = _render(page, tree, layout)
             actual = ctx.count_tokens(text)
             if actual <= room:

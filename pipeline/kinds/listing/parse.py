@@ -33,6 +33,7 @@ from .sizes import style_of, to_bytes
 Parts = tuple[str, ...]
 # The footer of the MCP server's list_directory_with_sizes.
 _MCP_TOTAL_RE = re.compile(r"Combined size: (?P<size>[\d.]+ [KMGT]?B)")
+_PATH_CLASSES = frozenset({"path", "name"})
 
 
 @dataclass(slots=True)
@@ -78,19 +79,20 @@ def _split(path: str) -> tuple[Parts, bool]:
     return (tuple(path.split("/")) if path else ()), is_dir
 
 
-def _parse_paths(lines: list[str], listing: Listing) -> None:
+def _parse_paths(lines: list[str], listing: Listing, classes: list[str | None]) -> None:
     for index, line in enumerate(lines):
         clean = line.rstrip("\r")
         if not clean.strip():
             continue
-        if is_path(clean) or is_name(clean) or clean in (".", ".."):
+        # A line classified as a path or a name is one: only the others need looking at again.
+        if classes[index] in _PATH_CLASSES or is_path(clean) or is_name(clean) or clean in (".", ".."):
             parts, is_dir = _split(clean)
             listing.entries.append(Entry(parts, index, line, is_dir))
         else:
             listing.notes.append((index, line))
 
 
-def _parse_ls(lines: list[str], listing: Listing) -> None:
+def _parse_ls(lines: list[str], listing: Listing, _classes: list[str | None]) -> None:
     current: Parts | None = None
     for index, line in enumerate(lines):
         clean = line.rstrip("\r")
@@ -106,7 +108,7 @@ def _parse_ls(lines: list[str], listing: Listing) -> None:
             listing.notes.append((index, line))
 
 
-def _parse_tree(lines: list[str], listing: Listing) -> None:
+def _parse_tree(lines: list[str], listing: Listing, _classes: list[str | None]) -> None:
     root: Parts | None = None
     stack: list[str] = []
     for index, line in enumerate(lines):
@@ -132,7 +134,7 @@ def _parse_tree(lines: list[str], listing: Listing) -> None:
         listing.entries.append(Entry(parts, index, line, is_dir, rebuilt=not full))
 
 
-def _parse_mcp(lines: list[str], listing: Listing) -> None:
+def _parse_mcp(lines: list[str], listing: Listing, _classes: list[str | None]) -> None:
     for index, line in enumerate(lines):
         clean = line.rstrip("\r")
         if not clean.strip():
@@ -149,7 +151,7 @@ def _parse_mcp(lines: list[str], listing: Listing) -> None:
             listing.notes.append((index, line))
 
 
-def _parse_long(lines: list[str], listing: Listing) -> None:
+def _parse_long(lines: list[str], listing: Listing, _classes: list[str | None]) -> None:
     """``ls -l`` lines, under ``dir:`` headers when ``-R`` was given; ``.`` and ``..`` are not entries."""
     current: Parts = ()
     for index, line in enumerate(lines):
@@ -170,7 +172,7 @@ def _parse_long(lines: list[str], listing: Listing) -> None:
             listing.notes.append((index, line))
 
 
-def _parse_find_ls(lines: list[str], listing: Listing) -> None:
+def _parse_find_ls(lines: list[str], listing: Listing, _classes: list[str | None]) -> None:
     """``find -ls`` lines: the ``ls -l`` columns after inode and blocks, with the full path."""
     for index, line in enumerate(lines):
         clean = line.rstrip("\r")
@@ -185,24 +187,32 @@ def _parse_find_ls(lines: list[str], listing: Listing) -> None:
         listing.entries.append(Entry(parts, index, line, match["type"] == "d", size_text=match["size"] or ""))
 
 
-def _parse_sized(lines: list[str], listing: Listing) -> None:
+def _parse_sized(lines: list[str], listing: Listing, classes: list[str | None]) -> None:
     """``size path`` lines (``find -printf '%s %p'``, ``du -a``)."""
     for index, line in enumerate(lines):
         clean = line.rstrip("\r")
         if not clean.strip():
             continue
-        name = sized_name(clean)
-        if name is None:
-            listing.notes.append((index, line))
-            continue
+        # A line classified as sized has its path where SIZED_RE puts it: no need to ask sized_name again.
+        if classes[index] == "sized":
+            match = SIZED_RE.fullmatch(clean)
+            name = match["name"]
+        else:
+            name = sized_name(clean)
+            if name is None:
+                listing.notes.append((index, line))
+                continue
+            match = SIZED_RE.fullmatch(clean)
         parts, is_dir = _split(name)
-        listing.entries.append(Entry(parts, index, line, is_dir, size_text=SIZED_RE.fullmatch(clean)["size"]))
+        listing.entries.append(Entry(parts, index, line, is_dir, size_text=match["size"]))
     # du names a directory after what is in it, with their total; find names it first, with its own size.
     if len(listing.entries) > 1:
         first, last = listing.entries[0].parts, listing.entries[-1].parts
         listing.dir_totals = len(last) < len(first) and first[: len(last)] == last
 
 
+# Each parser gets the lines, the listing to fill, and each line's class where the style's sample classified it
+# (None elsewhere), so that it need not ask again what the sample already answered.
 _PARSERS = {
     "paths": _parse_paths,
     "ls": _parse_ls,
@@ -217,16 +227,25 @@ _PARSERS = {
 def parse(content: str) -> Listing | None:
     """Full paths of every listed file and directory; None when the content is not a listing."""
     lines = content.split("\n")
-    sample = lines if len(lines) <= 2000 else lines[:: len(lines) // 2000]
-    kind = style(Counter(classify(line) for line in sample), first_line(content))
+    step = 1 if len(lines) <= 2000 else len(lines) // 2000
+    sampled = [classify(line) for line in lines[::step]]
+    kind = style(Counter(sampled), first_line(content))
     if kind is None:
         return None
+    # What the sample says of each of its lines, for the parser to reuse; None for lines outside it.
+    classes: list[str | None] = sampled if step == 1 else [None] * len(lines)
+    if step > 1:
+        classes[::step] = sampled
     listing = Listing()
-    _PARSERS[kind](lines, listing)
+    _PARSERS[kind](lines, listing, classes)
     texts = [entry.size_text for entry in listing.entries if entry.size_text]
     if texts:
         listing.size_style = style_of(texts, kind, listing.dir_totals)
+        # Listings repeat their sizes (4.0K, 8.0K): each one is read once.
+        sizes: dict[str, int | None] = {}
         for entry in listing.entries:
             if entry.size_text:
-                entry.size = to_bytes(entry.size_text, listing.size_style)
+                if entry.size_text not in sizes:
+                    sizes[entry.size_text] = to_bytes(entry.size_text, listing.size_style)
+                entry.size = sizes[entry.size_text]
     return listing

@@ -145,7 +145,9 @@ def _mode_note(mode: str, embedder: Embedder | None, opted_in: bool) -> str:
     """Which ranking ran and why, for the caller's diagnostics."""
     if mode == "model" and embedder is not None:
         return f"prose ranked with the sentence model ({embedder.name}) and BM25"
-    why = "no sentence model: headroom-mcp model install" if opted_in else "the sentence model is opt-in: sentence_model"
+    why = (
+        "no sentence model: headroom-mcp model install" if opted_in else "the sentence model is opt-in: sentence_model"
+    )
     return f"prose ranked by BM25 and statistics only ({why})"
 
 
@@ -172,9 +174,7 @@ def _fits(content: str, ctx: Context) -> bool:
     return len(content) < ctx.budget_tokens * 8 and ctx.count_tokens(content) <= ctx.budget_tokens
 
 
-def _select(
-    doc: Document, units: list[Passage], ranking: Ranking, allowance: float, costs: _Costs
-) -> _Selection:
+def _select(doc: Document, units: list[Passage], ranking: Ranking, allowance: float, costs: _Costs) -> _Selection:
     """Fill ``allowance`` tokens: outline, answers, section leads, then passages by MMR, then code notes."""
     selection = _Selection()
     used = _outline(doc, selection, allowance, costs)
@@ -210,7 +210,7 @@ def _select(
             selection.passages.add(index)
             used += cost
     unit_costs = [unit.tokens + 1 for unit in units]
-    opens_gap = [not _opens_section(doc, units, i, selection) for i in range(len(units))]
+    opens_gap = _opens_gap(doc, units, selection)
     picked = rank.select_mmr(
         ranking, unit_costs, allowance - used, sorted(selection.passages), opens_gap, _GAP_NOTE_TOKENS
     )
@@ -230,12 +230,16 @@ def _is_example(doc: Document, index: int, after: int) -> bool:
     )
 
 
-def _opens_section(doc: Document, units: list[Passage], index: int, selection: _Selection) -> bool:
-    """True when passage ``index`` opens its section's text under a kept heading: no note goes before it."""
-    block = doc.blocks[units[index].block]
-    section = doc.sections[block.section]
-    first = index == 0 or doc.blocks[units[index - 1].block].section != block.section
-    return first and (section.heading is None or section.heading in selection.headings)
+def _opens_gap(doc: Document, units: list[Passage], selection: _Selection) -> list[bool]:
+    """Per passage, False when it opens its section's text under a kept heading (no note goes before it)."""
+    gaps: list[bool] = []
+    previous = None
+    for unit in units:
+        section = doc.blocks[unit.block].section
+        heading = doc.sections[section].heading
+        gaps.append(section == previous or not (heading is None or heading in selection.headings))
+        previous = section
+    return gaps
 
 
 def _outline(doc: Document, selection: _Selection, allowance: float, costs: _Costs) -> float:
@@ -263,8 +267,10 @@ def _leads(doc: Document, units: list[Passage], readable: Sequence[float]) -> li
     first_of: dict[int, int] = {}
     for index, unit in enumerate(units):
         block = doc.blocks[unit.block]
+        if block.section in first_of:
+            continue
         if block.kind in (PARAGRAPH, ITEM) and (readable[index] >= _READABLE_LEAD or block.section in usage):
-            first_of.setdefault(block.section, index)
+            first_of[block.section] = index
     wanted = [s.index for s in doc.sections if s.level <= top or s.index == 1]
     return sorted(first_of[s] for s in wanted if s in first_of)
 

@@ -19,42 +19,51 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .lines import Lines
+
 HEADING, PARAGRAPH, ITEM, CODE, TABLE = "heading", "paragraph", "item", "code", "table"
 
 _ATX_RE = re.compile(r" {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*")
-_UNDERLINE_RE = re.compile(r"([=\-~^\"'`#*+:._])\1{2,}[ \t]*")
 _FENCE_RE = re.compile(r"([ \t]*)(`{3,}|~{3,})")
-_LIST_RE = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))[ \t]+\S")
 _CAPS_HEADING_RE = re.compile(r"[A-Z][A-Z0-9]*(?:[ /&,()-]+[A-Z0-9][A-Z0-9()]*){0,5}")
 _PYDOC_CLASS_RE = re.compile(r"\s+class \w+(?:\(.*\))?\s*$")
 # pydoc's function entries: `dumps(obj, *, skipkeys=False, ...)` over the function's description.
 _PYDOC_FUNCTION_RE = re.compile(r"\s+[A-Za-z_]\w*\(.*\)\s*$")
-_TABLE_ROW_RE = re.compile(r"[ \t]*\|.*\|")
-# rst grid tables open with `+----+----+`, simple tables with `=====  =====`: the whole run is the table.
-_TABLE_RULE_RE = re.compile(r"[ \t]*(?:\+(?:[-=:]+\+)+|=+(?: +=+)+)[ \t]*")
 _DIRECTIVE_CODE_RE = re.compile(r"[ \t]*\.\. (?:code-block|code|sourcecode|highlight|literalinclude)::")
 _DOCTEST_RE = re.compile(r"[ \t|]*(?:>>>|\.\.\.)(?: |$)")
 # Lines that only code has: statements ending in `;` or `{`, definitions, imports, prompts, assignments.
+# The line-end test is `_CODE_LINE_ENDS`; every other alternative holds at the line's start only.
+_CODE_LINE_ENDS = frozenset(";{}([")
 _CODE_LINE_RE = re.compile(
-    r"[;{}(\[]\s*$|^\s*[})\]]|^\s*(?:def|class|function|fn|func)\s+\w+\s*[(<:]"
-    r"|^\s*(?:import\s+[\w.]+\s*(?:$|as\s|,)|from\s+[\w.]+\s+import\s|import\s.*\sfrom\s+['\"]|#include\s|package\s+\w)"
-    r"|^\s*(?:if|for|while|elif|else|try|except|with)\b.*:\s*$|^\s*(?:const|let|var)\s+[\w{\[][^=]*="
-    r"|^\s*(?:\$ |>>> |// |/\*|\*/)|^\s*<\w+[^>]*>\s*$|^\s*@\w+|^\s*[\w.\[\]'\"]+\s*(?:[-+*/]?=|=>|->)\s*\S"
+    r"\s*(?:[})\]]|(?:def|class|function|fn|func)\s+\w+\s*[(<:]"
+    r"|(?:import\s+[\w.]+\s*(?:$|as\s|,)|from\s+[\w.]+\s+import\s|import\s.*\sfrom\s+['\"]|#include\s|package\s+\w)"
+    r"|(?:if|for|while|elif|else|try|except|with)\b.*:\s*$|(?:const|let|var)\s+[\w{\[][^=]*="
+    r"|(?:\$ |>>> |// |/\*|\*/)|<\w+[^>]*>\s*$|@\w+|[\w.\[\]'\"]+\s*(?:[-+*/]?=|=>|->)\s*\S)"
 )
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # Hard-wrapped text stays under about 100 characters a line; a paragraph per line runs longer.
 _UNWRAPPED_CHARS = 160
-_INDENT_RE = re.compile(r"[ \t|]*")
 # A full stop after these does not end a sentence.
 _ABBREVIATIONS = frozenset(
     "e.g i.e cf vs al approx incl resp viz ca mr mrs ms dr prof st jr sr fig figs no nos vol pp sec ch eq".split()
 )
-# Latin punctuation ends a sentence only before whitespace; CJK full stops need none.
-_SENTENCE_END_RE = re.compile(r"[.!?…]+[\"'”’)\]*_`]*(?=\s)|[。！？]+[」』”）]*")
+_SPACE_RE = re.compile(r"\s*")
+_DOTTED_RE = re.compile(r"(?:[a-z]\.)+[a-z]")
+# Latin punctuation ends a sentence only before whitespace; CJK full stops need none. That is
+# `[.!?…]+[\"'”’)\]*_`]*(?=\s)|[。！？]+[」』”）]*`, spelled to open with one character class so that the regex
+# engine skips to it in C.
+_SENTENCE_END_RE = re.compile(
+    r"[.!?…。！？](?:(?<=[.!?…])[.!?…]*[\"'”’)\]*_`]*(?=\s)|(?<=[。！？])[。！？]*[」』”）]*)"
+)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Block:
-    """A heading, paragraph, list item, code block or table: lines ``start`` to ``end`` (0-based, end excluded)."""
+    """A heading, paragraph, list item, code block or table: lines ``start`` to ``end`` (0-based, end excluded).
+
+    Not frozen, though never changed: a frozen dataclass costs six times as much to build, and a long
+    document has thousands of blocks.
+    """
 
     kind: str
     start: int
@@ -108,7 +117,8 @@ class Document:
 def parse(content: str) -> Document:
     """Split ``content`` into sections and blocks."""
     lines = content.split("\n")
-    clean = [line.rstrip("\r") for line in lines]
+    clean = Lines([line.rstrip("\r") for line in lines])
+    blank = clean.blank
     code = _code_lines(clean)
     headings = _headings(clean, code)
     blocks: list[Block] = []
@@ -116,8 +126,9 @@ def parse(content: str) -> Document:
     stack: list[tuple[int, str]] = []
     index = 0
     blank_before = False
-    while index < len(clean):
-        if _is_blank(clean[index]):
+    count = len(clean)
+    while index < count:
+        if blank[index]:
             blank_before = True
             index += 1
             continue
@@ -134,13 +145,13 @@ def parse(content: str) -> Document:
         section = sections[-1]
         end = index
         if index in code:
-            while end < len(clean) and end in code:
+            while end < count and end in code:
                 end += 1
-            while _is_blank(clean[end - 1]):
+            while blank[end - 1]:
                 end -= 1
             spans = [(CODE, index, end)]
         else:
-            while end < len(clean) and not _is_blank(clean[end]) and end not in code and end not in headings:
+            while end < count and not blank[end] and end not in code and end not in headings:
                 end += 1
             spans = _split_group(clean, index, end)
         for kind, start, stop in spans:
@@ -159,23 +170,23 @@ def sentences(text: str) -> list[tuple[int, int]]:
     URLs (a sentence end needs whitespace after it).
     """
     spans: list[tuple[int, int]] = []
-    start = _skip_space(text, 0)
+    start = len(text) - len(text.lstrip())
     for match in _SENTENCE_END_RE.finditer(text):
         end = match.end()
-        if end <= start or not _ends_sentence(text, match.start(), end):
+        if end <= start:
             continue
-        spans.append((start, end))
-        start = _skip_space(text, end)
+        following = _SPACE_RE.match(text, end).end()
+        if following < len(text) and _ends_sentence(text, match.start(), end, following):
+            spans.append((start, end))
+            start = following
     tail_end = len(text.rstrip())
     if start < tail_end:
         spans.append((start, tail_end))
     return spans
 
 
-def _ends_sentence(text: str, dot: int, end: int) -> bool:
-    following = _skip_space(text, end)
-    if following >= len(text):
-        return False
+def _ends_sentence(text: str, dot: int, end: int, following: int) -> bool:
+    """True when the punctuation at ``dot:end``, followed by text from ``following`` on, ends a sentence."""
     if text[dot] in "。！？":
         return True
     nxt = text[following]
@@ -188,24 +199,7 @@ def _ends_sentence(text: str, dot: int, end: int) -> bool:
     if word in _ABBREVIATIONS or word.rstrip(".") in _ABBREVIATIONS:
         return False
     # An initial ("J. Smith") or a dotted abbreviation ("U.S.") does not end a sentence.
-    return not (len(word) == 1 and word.isalpha() and text[word_start].isupper()) and not re.fullmatch(
-        r"(?:[a-z]\.)+[a-z]", word
-    )
-
-
-def _skip_space(text: str, at: int) -> int:
-    while at < len(text) and text[at].isspace():
-        at += 1
-    return at
-
-
-def _is_blank(line: str) -> bool:
-    # pydoc draws class bodies with a `|` gutter: a gutter alone is a blank line.
-    return not line.strip(" \t|")
-
-
-def _indent(line: str) -> int:
-    return len(_INDENT_RE.match(line).group().expandtabs(8))
+    return not (len(word) == 1 and word.isalpha() and text[word_start].isupper()) and not _DOTTED_RE.fullmatch(word)
 
 
 def _block(
@@ -214,25 +208,35 @@ def _block(
     return Block(kind, start, end, "\n".join(lines[start:end]), section, blank, level, title)
 
 
-def _code_lines(lines: list[str]) -> set[int]:
+def _code_lines(lines: Lines) -> set[int]:
     """Indices of lines inside fenced code, rst literal blocks and doctests."""
+    text = lines.text
     code: set[int] = set()
+    # Only a line holding a fence, a prompt or `::` can open code: the others are passed over.
+    candidates = [
+        i
+        for i, line in enumerate(text)
+        if "```" in line or "~~~" in line or ">>>" in line or "..." in line or "::" in line
+    ]
     index = 0
-    while index < len(lines):
-        line = lines[index]
+    for candidate in candidates:
+        if candidate < index:
+            continue
+        index = candidate
+        line = text[index]
         fence = _FENCE_RE.match(line)
         if fence:
             marker = fence.group(2)
             end = index + 1
-            while end < len(lines) and not lines[end].lstrip().startswith(marker):
+            while end < len(text) and not text[end].lstrip().startswith(marker):
                 end += 1
-            end = min(end + 1, len(lines))
+            end = min(end + 1, len(text))
             code.update(range(index, end))
             index = end
             continue
         if _DOCTEST_RE.match(line):
             code.add(index)
-        elif line.rstrip().endswith("::") and not _is_blank(line):
+        elif line.rstrip().endswith("::") and not lines.blank[index]:
             literal = _literal_block(lines, index)
             if _DIRECTIVE_CODE_RE.match(line):
                 code.add(index)
@@ -244,41 +248,45 @@ def _code_lines(lines: list[str]) -> set[int]:
     return code
 
 
-def _literal_block(lines: list[str], at: int) -> range:
+def _literal_block(lines: Lines, at: int) -> range:
     """The indented lines after an rst ``::`` line (blank lines inside included).
 
     A literal block follows a blank line; a code directive's options may follow it directly.
     """
-    base = _indent(lines[at])
+    blank, indent, count = lines.blank, lines.indent, len(lines)
+    base = indent[at]
     index = at + 1
-    while index < len(lines) and _is_blank(lines[index]):
+    while index < count and blank[index]:
         index += 1
-    directive = _DIRECTIVE_CODE_RE.match(lines[at]) is not None
-    if (index == at + 1 and not directive) or index >= len(lines) or _indent(lines[index]) <= base:
+    directive = _DIRECTIVE_CODE_RE.match(lines.text[at]) is not None
+    if (index == at + 1 and not directive) or index >= count or indent[index] <= base:
         return range(0)
     end = index
-    while end < len(lines) and (_is_blank(lines[end]) or _indent(lines[end]) > base):
+    while end < count and (blank[end] or indent[end] > base):
         end += 1
-    while _is_blank(lines[end - 1]):
+    while blank[end - 1]:
         end -= 1
     return range(index, end)
 
 
-def _headings(lines: list[str], code: set[int]) -> dict[int, tuple[int, str, int]]:
+def _headings(lines: Lines, code: set[int]) -> dict[int, tuple[int, str, int]]:
     """Heading lines: start index → (level, title, end index)."""
+    text = lines.text
     found: dict[int, tuple[str, str, int]] = {}
+    # A heading holds `#` or stands over a rule: no other line needs looking at.
+    candidates = sorted({i for i, line in enumerate(text) if "#" in line} | {i - 1 for i in lines.rules if i})
     index = 0
-    while index < len(lines):
-        if index in code:
-            index += 1
+    for candidate in candidates:
+        if candidate < index or candidate in code:
             continue
-        line = lines[index]
+        index = candidate
+        line = text[index]
         atx = _ATX_RE.fullmatch(line)
         if atx and atx.group(2):
             found[index] = ("#" * len(atx.group(1)), atx.group(2).strip(), index + 1)
         elif _underlined(lines, index, code):
-            rule = lines[index + 1].strip()
-            over = index > 0 and lines[index - 1].strip() == rule
+            rule = text[index + 1].strip()
+            over = index > 0 and text[index - 1].strip() == rule
             style = ("over" if over else "under") + rule[0]
             start = index - 1 if over else index
             found.pop(start, None)
@@ -293,20 +301,16 @@ def _headings(lines: list[str], code: set[int]) -> dict[int, tuple[int, str, int
     return _caps_headings(lines, code)
 
 
-def _underlined(lines: list[str], index: int, code: set[int]) -> bool:
-    """True when ``lines[index]`` is a title over a line of one repeated punctuation character."""
-    if index + 1 >= len(lines) or index + 1 in code or _is_blank(lines[index]):
+def _underlined(lines: Lines, index: int, code: set[int]) -> bool:
+    """True when line ``index`` is a title over a line of one repeated punctuation character."""
+    if index + 1 >= len(lines) or index + 1 in code or lines.blank[index]:
         return False
-    title, rule = lines[index].strip(), lines[index + 1].strip()
-    if not _UNDERLINE_RE.fullmatch(rule) or _UNDERLINE_RE.fullmatch(title) or _LIST_RE.match(lines[index]):
+    title, rule = lines.text[index].strip(), lines.text[index + 1].strip()
+    if index + 1 not in lines.rules or index in lines.rules or index in lines.listed:
         return False
-    if rule[0] == "-" and index > 0 and not _is_blank(lines[index - 1]) and not _is_rule(lines[index - 1]):
+    if rule[0] == "-" and index > 0 and not lines.blank[index - 1] and index - 1 not in lines.rules:
         return False  # the last line of a paragraph above a thematic break
-    return len(rule) >= min(len(title), 3) and len(title) <= 120 and _indent(lines[index]) < 4
-
-
-def _is_rule(line: str) -> bool:
-    return _UNDERLINE_RE.fullmatch(line.strip()) is not None
+    return len(rule) >= min(len(title), 3) and len(title) <= 120 and lines.indent[index] < 4
 
 
 def _style_levels(found: dict[int, tuple[str, str, int]]) -> dict[str, int]:
@@ -318,58 +322,66 @@ def _style_levels(found: dict[int, tuple[str, str, int]]) -> dict[str, int]:
     return levels
 
 
-def _caps_headings(lines: list[str], code: set[int]) -> dict[int, tuple[int, str, int]]:
+def _caps_headings(lines: Lines, code: set[int]) -> dict[int, tuple[int, str, int]]:
     """Man page and pydoc sections: upper-case names at column 0, sub-headings indented less than the body."""
+    text, blank, indent = lines.text, lines.blank, lines.indent
     top = [
         i
-        for i, line in enumerate(lines)
-        if i not in code
-        and line
-        and not line[0].isspace()
+        for i, line in enumerate(text)
+        if "A" <= line[:1] <= "Z"
+        and i not in code
         and _CAPS_HEADING_RE.fullmatch(line.rstrip())
-        and (i == 0 or _is_blank(lines[i - 1]) or (i + 1 < len(lines) and _indent(lines[i + 1]) > 0))
+        and (i == 0 or blank[i - 1] or (i + 1 < len(text) and indent[i + 1] > 0))
     ]
     if len(top) < 2:
         return {}
-    headings = {i: (1, lines[i].strip(), i + 1) for i in top}
+    headings = {i: (1, text[i].strip(), i + 1) for i in top}
     # The body's indent is the one that follows the section names (7 in man pages, 4 in pydoc).
-    body = Counter(_indent(lines[i + 1]) for i in top if i + 1 < len(lines) and not _is_blank(lines[i + 1]))
+    body = Counter(indent[i + 1] for i in top if i + 1 < len(text) and not blank[i + 1])
     if not body:
         return headings
     base = body.most_common(1)[0][0]
-    for i, line in enumerate(lines):
-        if i in headings or i in code or _is_blank(line) or i + 1 >= len(lines):
+    # Sub-headings: a class or function line at the body's indent, or a line indented less (not at the margin).
+    candidates = [
+        i
+        for i, width in enumerate(indent)
+        if 0 < width < base or (width == base and ("class " in text[i] or "(" in text[i]))
+    ]
+    for i in candidates:
+        if i in headings or i in code or blank[i] or i + 1 >= len(text):
             continue
-        indent = _indent(line)
-        text = line.strip()
-        if indent == base and _PYDOC_CLASS_RE.match(line) and _indent(lines[i + 1]) > base:
-            headings[i] = (2, text, i + 1)  # pydoc's `class Name(Base)` over the class's body
-        elif indent == base and _PYDOC_FUNCTION_RE.match(line) and _indent(lines[i + 1]) > base:
-            headings[i] = (2, text, i + 1)  # a function's signature over its description: what a reader looks up
+        line = text[i]
+        width = indent[i]
+        title = line.strip()
+        if width == base and "class " in line and _PYDOC_CLASS_RE.match(line) and indent[i + 1] > base:
+            headings[i] = (2, title, i + 1)  # pydoc's `class Name(Base)` over the class's body
+        elif width == base and "(" in line and _PYDOC_FUNCTION_RE.match(line) and indent[i + 1] > base:
+            headings[i] = (2, title, i + 1)  # a function's signature over its description: what a reader looks up
         elif (
-            0 < indent < base
-            and (_is_blank(lines[i - 1]) or i - 1 in headings)
-            and text[0].isupper()
-            and len(text.split()) <= 8
-            and text[-1] not in ".:,;"
-            and not _LIST_RE.match(line)
-            and _indent(lines[i + 1]) >= base
+            0 < width < base
+            and (blank[i - 1] or i - 1 in headings)
+            and title[0].isupper()
+            and len(title.split()) <= 8
+            and title[-1] not in ".:,;"
+            and i not in lines.listed
+            and indent[i + 1] >= base
         ):
-            headings[i] = (2, text, i + 1)
+            headings[i] = (2, title, i + 1)
     return headings
 
 
-def _split_group(lines: list[str], start: int, end: int) -> list[tuple[str, int, int]]:
+def _split_group(lines: Lines, start: int, end: int) -> list[tuple[str, int, int]]:
     """Blocks of a run of non-blank lines: tables, list items, terms with descriptions, code, or one paragraph."""
     spans: list[tuple[str, int, int]] = []
+    table_rows = lines.table_rows
     index = start
     while index < end:
-        if _TABLE_RULE_RE.fullmatch(lines[index]):
+        if index in lines.table_rules:
             spans.append((TABLE, index, end))
             break
-        if _is_table_line(lines[index]):
+        if index in table_rows:
             stop = index
-            while stop < end and _is_table_line(lines[stop]):
+            while stop < end and stop in table_rows:
                 stop += 1
             if stop - index >= 2:
                 spans.append((TABLE, index, stop))
@@ -379,7 +391,7 @@ def _split_group(lines: list[str], start: int, end: int) -> list[tuple[str, int,
         while stop < end and not _starts_block(lines, stop, index):
             stop += 1
         kind = _kind(lines, index, stop)
-        if kind == PARAGRAPH and _unwrapped(lines[index:stop]):
+        if kind == PARAGRAPH and _unwrapped(lines.text[index:stop]):
             spans.extend((PARAGRAPH, line, line + 1) for line in range(index, stop))
         else:
             spans.append((kind, index, stop))
@@ -393,44 +405,45 @@ def _unwrapped(group: list[str]) -> bool:
     return len(group) > 1 and lengths[len(lengths) // 2] > _UNWRAPPED_CHARS
 
 
-def _is_table_line(line: str) -> bool:
-    if _TABLE_RULE_RE.fullmatch(line):
-        return True
-    return _TABLE_ROW_RE.fullmatch(line) is not None and line.count("|") >= 2
-
-
-def _starts_block(lines: list[str], index: int, first: int) -> bool:
-    """True when ``lines[index]`` opens a new block inside the run of lines that began at ``first``."""
-    line = lines[index]
-    if _LIST_RE.match(line):
-        return True
-    if _is_table_line(line):
+def _starts_block(lines: Lines, index: int, first: int) -> bool:
+    """True when line ``index`` opens a new block inside the run of lines that began at ``first``."""
+    if index in lines.listed or index in lines.table_rows:
         return True
     # A man page or pydoc term: back at the first line's indent after an indented description.
-    first_indent = _indent(lines[first])
+    indent = lines.indent
     return (
-        _indent(line) == first_indent
-        and _indent(lines[index - 1]) > first_indent
+        indent[index] == indent[first]
+        and indent[index - 1] > indent[first]
         and index - 1 > first
-        and not _LIST_RE.match(lines[first])
+        and first not in lines.listed
     )
 
 
-def _kind(lines: list[str], start: int, end: int) -> str:
-    group = lines[start:end]
-    if _LIST_RE.match(group[0]):
+def _kind(lines: Lines, start: int, end: int) -> str:
+    group = lines.text[start:end]
+    if start in lines.listed:
         return ITEM
-    if not _sentence_like(group) and sum(1 for line in group if _CODE_LINE_RE.search(line)) * 2 > len(group):
+    if not _sentence_like(group) and sum(1 for line in group if _is_code_line(line)) * 2 > len(group):
         return CODE
-    if len(group) > 1 and _indent(group[1]) > _indent(group[0]) and len(group[0].split()) <= 8:
+    if len(group) > 1 and lines.indent[start + 1] > lines.indent[start] and len(group[0].split()) <= 8:
         return ITEM  # a term over its indented description
     return PARAGRAPH
+
+
+def _is_code_line(line: str) -> bool:
+    """``_CODE_LINE_RE.search(line)``: its anchored part tried once, its line-end part read off the line's end."""
+    return line.rstrip()[-1:] in _CODE_LINE_ENDS or _CODE_LINE_RE.match(line) is not None
 
 
 def _sentence_like(group: list[str]) -> bool:
     """True when most of the run's text is words, as prose is and code is not."""
     text = " ".join(group)
-    letters = sum(map(str.isalpha, text)) + text.count(" ")
+    if text.isascii():
+        # The letters are what deleting them removes: one pass in C instead of a call per character.
+        letters = len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTERS))
+    else:
+        letters = sum(map(str.isalpha, text))
+    letters += text.count(" ")
     return letters >= 0.85 * len(text) and len(text.split()) >= 6
 
 

@@ -1,6 +1,6 @@
 """Scoring prose passages: relevance to the query, position, centrality, and MMR selection for novelty.
 
-Relevance is BM25 (rank_bm25) of each passage and of its whole block against
+Relevance is BM25 (rank_bm25's Okapi scores, see ``stats.bm25``) of each passage and of its whole block against
 the query, the query's words in the section's heading path, and, when a
 sentence model is available, the cosine similarity of each block with the
 query. Without a query, centrality (similarity to the document's and the
@@ -22,7 +22,7 @@ import numpy as np
 from ...model import Embedder
 from .embed import embedded_centrality, model_vectors
 from .parse import CODE, HEADING, ITEM, PARAGRAPH, TABLE, Document, sentences
-from .stats import Sparse, bm25, normalise, term_centrality, tfidf
+from .stats import Similarities, Sparse, bm25, normalise, term_centrality, tfidf
 from .words import MARKUP_RE, READABLE_RE, readability, words
 
 MODE_MODEL, MODE_BM25 = "model", "bm25"
@@ -44,11 +44,12 @@ _READABLE_ANSWER = 0.5
 _ANSWER_WORDS = 25
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Passage:
     """What selection keeps or drops: a sentence, a whole list item, or a short code block.
 
     ``start``/``end`` are offsets into the block's text, so the passage is its exact original text.
+    Not frozen, though never changed: a frozen dataclass costs six times as much to build.
     """
 
     block: int
@@ -171,17 +172,21 @@ def _block_relevance(
     """0..1 per block: BM25, the model's similarity when there is one, and the query's words in the headings."""
     relevance = np.zeros(len(doc.blocks))
     headings = _heading_relevance(doc, terms)
+    sections = headings[[doc.blocks[i].section for i in blocks]]
+    if by_model is not None:
+        scores = 0.4 * by_bm25[blocks] + 0.45 * by_model[blocks] + 0.15 * sections
+    else:
+        scores = 0.75 * by_bm25[blocks] + 0.25 * sections
+    relevance[blocks] = scores
     needle = " ".join(query.split()).lower()
-    for i in blocks:
-        section = doc.blocks[i].section
-        if by_model is not None:
-            score = 0.4 * by_bm25[i] + 0.45 * by_model[i] + 0.15 * headings[section]
-        else:
-            score = 0.75 * by_bm25[i] + 0.25 * headings[section]
-        # The query verbatim (an identifier, an error message) beats any mix of its words.
-        if len(needle) >= 4 and needle in " ".join(doc.blocks[i].text.split()).lower():
-            score = max(score, 1.0)
-        relevance[i] = score
+    if len(needle) >= 4:
+        # A block holding the whole needle holds its longest word too, found without normalising the block.
+        longest = max(needle.split(" "), key=len)
+        for i in blocks:
+            text = doc.blocks[i].text
+            if longest in text.lower() and needle in " ".join(text.split()).lower():
+                # The query verbatim (an identifier, an error message) beats any mix of its words.
+                relevance[i] = max(relevance[i], 1.0)
     return relevance
 
 
@@ -202,23 +207,23 @@ def select_mmr(
     for the note that will stand for the text around it. Ties go to the
     earlier passage.
     """
-    count = len(costs)
     taken = set(chosen)
-    order = sorted((i for i in range(count) if i not in taken), key=lambda i: (-ranking.value[i], i))
-    pool = np.array(sorted(order[:_POOL]), dtype=np.int64)
+    free = np.ones(len(costs), dtype=bool)
+    free[list(taken)] = False
+    candidates = np.flatnonzero(free)
+    # Best value first, ties to the earlier passage (a stable sort keeps index order).
+    best_first = candidates[np.argsort(-ranking.value[candidates], kind="stable")]
+    pool = np.sort(best_first[:_POOL])
     if not len(pool):
         return []
-    kept = np.array(sorted(taken), dtype=np.int64)
-    pool_vectors = ranking.vectors.dense(pool)
+    cosines = Similarities(ranking.vectors, pool)
     similarity = np.zeros(len(pool), dtype=np.float32)
-    if len(kept):
-        similarity = (pool_vectors @ ranking.vectors.dense(kept).T).max(axis=1)
+    for unit in sorted(taken):
+        np.maximum(similarity, cosines.of(unit), out=similarity)
     value = ranking.value[pool].astype(np.float32)
     base_cost = np.array([costs[i] for i in pool], dtype=np.float32)
     gap = np.array([bool(opens_gap[i]) and i - 1 not in taken and i + 1 not in taken for i in pool])
     slot = {int(unit): at for at, unit in enumerate(pool)}
-    # One product for all pairs: each step then only reads a row.
-    pairwise = pool_vectors @ pool_vectors.T
     open_ = np.ones(len(pool), dtype=bool)
     remaining = allowance
     picked: list[int] = []
@@ -236,7 +241,7 @@ def select_mmr(
         for neighbour in (unit - 1, unit + 1):
             if neighbour in slot:
                 gap[slot[neighbour]] = False
-        np.maximum(similarity, pairwise[best], out=similarity)
+        np.maximum(similarity, cosines.of(unit), out=similarity)
     return picked
 
 
@@ -253,9 +258,9 @@ def _block_words(
 def _position(doc: Document, units: Sequence[Passage], place_in_section: dict[int, int]) -> np.ndarray:
     """How much a passage's place says about it: section leads first, then first sentences, then the rest."""
     top = doc.top_level()
-    scores = np.zeros(len(units))
+    scores: list[float] = []
     seen_blocks: dict[int, int] = {}
-    for index, unit in enumerate(units):
+    for unit in units:
         block = doc.blocks[unit.block]
         section = doc.sections[block.section]
         place = place_in_section.get(unit.block, len(section.blocks))
@@ -272,8 +277,8 @@ def _position(doc: Document, units: Sequence[Passage], place_in_section: dict[in
         if section.level == 0 or section.index == 1:
             score = min(1.0, score + 0.15)  # the document's introduction
         depth = max(0, section.level - top)
-        scores[index] = score * max(0.6, 1.0 - 0.1 * depth)
-    return scores
+        scores.append(score * max(0.6, 1.0 - 0.1 * depth))
+    return np.array(scores, dtype=np.float64)
 
 
 def _text_rank(doc: Document) -> dict[int, int]:

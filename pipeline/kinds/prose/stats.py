@@ -2,45 +2,71 @@
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
 _HASH_DIMS = 1024
+# BM25 Okapi's parameters, as rank_bm25 sets them by default.
+_K1 = 1.5
+_B = 0.75
+_EPSILON = 0.25
 
 
 @dataclass(frozen=True, slots=True)
 class Sparse:
-    """Hashed TF-IDF vectors of passages, one row per passage, L2-normalised."""
+    """Hashed TF-IDF vectors of passages, one row per passage, L2-normalised.
+
+    Entries are sorted by row, then column; row ``r``'s are ``starts[r]:starts[r + 1]``.
+    """
 
     rows: np.ndarray
     cols: np.ndarray
     weights: np.ndarray
     count: int
+    starts: np.ndarray
 
-    def dense(self, selected: np.ndarray) -> np.ndarray:
-        """The rows ``selected`` as a dense ``(len(selected), dims)`` matrix."""
-        where = np.full(self.count, -1, dtype=np.int64)
-        where[selected] = np.arange(len(selected))
-        mask = where[self.rows] >= 0
-        out = np.zeros((len(selected), _HASH_DIMS), dtype=np.float32)
-        np.add.at(out, (where[self.rows[mask]], self.cols[mask]), self.weights[mask])
-        return out
+
+class Similarities:
+    """Cosines of any passage with each passage of a pool, computed one row at a time, when selection needs them.
+
+    A row costs its few terms times the pool's size; a pool-by-pool product
+    costs the hash's 1024 dimensions for every pair, most of them never read,
+    and wakes BLAS's threads, whose spinning counts as CPU time. Each cosine is
+    summed in float64 over the row's terms in column order, then rounded to
+    float32 like the vectors.
+    """
+
+    def __init__(self, vectors: Sparse, pool: np.ndarray):
+        where = np.full(vectors.count, -1, dtype=np.int64)
+        where[pool] = np.arange(len(pool))
+        mask = where[vectors.rows] >= 0
+        self._vectors = vectors
+        # Column-major: a term's weights in every pool passage are one contiguous row.
+        self._by_column = np.zeros((_HASH_DIMS, len(pool)))
+        self._by_column[vectors.cols[mask], where[vectors.rows[mask]]] = vectors.weights[mask]
+
+    def of(self, row: int) -> np.ndarray:
+        """The cosine of passage ``row`` with each pool passage, in pool order (float32)."""
+        start, end = self._vectors.starts[row], self._vectors.starts[row + 1]
+        terms = self._by_column[self._vectors.cols[start:end]]
+        return (terms * self._vectors.weights[start:end, None]).sum(axis=0).astype(np.float32)
 
 
 def tfidf(docs: list[list[str]]) -> Sparse:
     """TF-IDF vectors of ``docs`` (each a list of search terms), one row per doc."""
-    rows: list[int] = []
-    cols: list[int] = []
-    for row, terms in enumerate(docs):
-        for term in terms:
-            rows.append(row)
-            cols.append(zlib.crc32(term.encode()) % _HASH_DIMS)
-    row_array = np.array(rows, dtype=np.int64)
-    col_array = np.array(cols, dtype=np.int64)
-    if not rows:
-        return Sparse(row_array, col_array, np.zeros(0, dtype=np.float32), len(docs))
+    terms = list(chain.from_iterable(docs))
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    if not terms:
+        empty = np.zeros(0, dtype=np.int64)
+        return Sparse(empty, empty, np.zeros(0, dtype=np.float32), len(docs), np.zeros(len(docs) + 1, np.int64))
+    # Each distinct term is hashed once: a document repeats its words many times.
+    column = {term: zlib.crc32(term.encode()) % _HASH_DIMS for term in set(terms)}
+    col_array = np.fromiter(map(column.__getitem__, terms), dtype=np.int64, count=len(terms))
+    row_array = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
     # Term counts per (row, column) pair, then idf over rows.
     pairs = row_array * _HASH_DIMS + col_array
     unique, counts = np.unique(pairs, return_counts=True)
@@ -50,7 +76,8 @@ def tfidf(docs: list[list[str]]) -> Sparse:
     weights = (1.0 + np.log(counts)) * idf[col_array]
     norms = np.sqrt(np.bincount(row_array, weights=weights**2, minlength=len(docs)))
     weights = weights / np.where(norms[row_array] > 0, norms[row_array], 1.0)
-    return Sparse(row_array, col_array, weights.astype(np.float32), len(docs))
+    starts = np.searchsorted(row_array, np.arange(len(docs) + 1))
+    return Sparse(row_array, col_array, weights.astype(np.float32), len(docs), starts)
 
 
 def term_centrality(vectors: Sparse, sections: list[int]) -> np.ndarray:
@@ -72,15 +99,47 @@ def term_centrality(vectors: Sparse, sections: list[int]) -> np.ndarray:
 
 
 def bm25(corpus: list[list[str]], terms: list[str]) -> np.ndarray:
-    """BM25 score of each document of ``corpus`` (a list of search terms) for the query's ``terms``."""
-    from rank_bm25 import (
-        BM25Okapi,  # imported on first use: it pulls in numpy's heavier parts
-    )
+    """BM25 Okapi score of each document of ``corpus`` (a list of search terms) for the query's ``terms``.
 
+    The scores of ``rank_bm25.BM25Okapi`` (an empty document counts as one
+    placeholder word; a word in more than half of the documents weighs
+    ``epsilon`` times the average idf), reading only the query's words: an
+    index of every word of the document is built for none but those.
+    """
     if not corpus:
         return np.zeros(0)
-    scorer = BM25Okapi([doc or ["_"] for doc in corpus])
-    return np.asarray(scorer.get_scores(terms), dtype=np.float64)
+    docs = [doc or ["_"] for doc in corpus]
+    doc_len = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    avgdl = int(doc_len.sum()) / len(docs)
+    saturation = _K1 * (1 - _B + _B * doc_len / avgdl)
+    idf: dict[str, float] = {}
+    freqs: dict[str, np.ndarray] = {}
+    for term in dict.fromkeys(terms):
+        freqs[term] = np.fromiter((doc.count(term) for doc in docs), dtype=np.int64, count=len(docs))
+        found = int(np.count_nonzero(freqs[term]))
+        if found:
+            idf[term] = math.log(len(docs) - found + 0.5) - math.log(found + 0.5)
+    if any(value < 0 for value in idf.values()):
+        floor = _EPSILON * _average_idf(docs)
+        idf = {term: floor if value < 0 else value for term, value in idf.items()}
+    score = np.zeros(len(docs))
+    for term in terms:
+        if term in idf:
+            q_freq = freqs[term]
+            score += (idf[term] or 0) * (q_freq * (_K1 + 1) / (q_freq + saturation))
+    return score
+
+
+def _average_idf(docs: list[list[str]]) -> float:
+    """The mean idf of every word of ``docs``, summed in order of first appearance as BM25Okapi sums it."""
+    found: dict[str, int] = {}
+    for doc in docs:
+        for word in dict.fromkeys(doc):
+            found[word] = found.get(word, 0) + 1
+    total = 0.0
+    for count in found.values():
+        total += math.log(len(docs) - count + 0.5) - math.log(count + 0.5)
+    return total / len(found)
 
 
 def normalise(scores: np.ndarray, floor: str = "zero") -> np.ndarray:
