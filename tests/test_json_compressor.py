@@ -381,8 +381,12 @@ def test_output_is_identical_across_hash_seeds():
     root = Path(__file__).resolve().parent.parent
     digests = {
         subprocess.run(
-            [sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONHASHSEED": seed},
-            capture_output=True, text=True, check=True,
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         for seed in ("1", "2", "3")
     }
@@ -512,7 +516,7 @@ def test_a_big_object_used_as_a_map_is_a_collection():
     keys = list(package["time"])
     result = compress(text, query="5.4.2", budget=20_000)
     assert '"time":"<3478 entries: $.time below>"' in result.text
-    assert '$.time: 3478 entries, ' in result.text
+    assert "$.time: 3478 entries, " in result.text
     for key in [*keys[:3], *keys[-3:], "5.4.2"]:
         assert f"\n{json.dumps(key)}: " in result.text
     shown = len(re.findall(r'^"[^"]+": "', result.text, flags=re.MULTILINE))
@@ -539,8 +543,14 @@ def test_every_row_and_entry_stays_retrievable_at_its_position():
 
 
 @pytest.mark.parametrize(
-    "name", ["sqlite_weather_daily.json", "sqlite_cars.json", "pip_list_verbose.json", "pip_inspect.json",
-             "npm_view_typescript.json"]
+    "name",
+    [
+        "sqlite_weather_daily.json",
+        "sqlite_cars.json",
+        "pip_list_verbose.json",
+        "pip_inspect.json",
+        "npm_view_typescript.json",
+    ],
 )
 @pytest.mark.parametrize("cap", [300, 1500, 6000])
 def test_a_callers_cap_is_never_exceeded_with_the_closing_marker(name, cap):
@@ -561,3 +571,24 @@ def test_a_cap_holds_for_one_record_without_a_big_collection():
         result = JsonCompressor().compress(text, ctx)
         assert count_tokens(f"{result.text}\n{marker(result.summary, ctx.key)}") <= cap
         assert record["metadata"]["name"] in result.text and not result.lossless
+
+
+def test_rows_holding_nul_characters_or_their_escape_stay_retrievable_exactly():
+    # Rows are written at once with a NUL between each two, then cut apart: a row's own NUL must not cut it.
+    rows = [{"id": i, "note": "a\x00b" if i % 7 else "plain", "raw": "\\u0000" if i % 11 else "x"} for i in range(300)]
+    result = compress(json.dumps(rows), budget=1000)
+    assert [json.loads(item.text) for item in result.items] == rows
+
+    names = {f"v{i}": "\x00" if i % 5 == 0 else f"1.0.{i}" for i in range(150)}
+    result = compress(json.dumps({"rows": rows, "names": names}), budget=1000)
+    by_position = {item.position: json.loads(item.text) for item in result.items}
+    assert [by_position[f"$.rows[{i}]"] for i in range(300)] == rows
+    assert all(by_position[f"$.names.{key}"] == {key: value} for key, value in names.items())
+
+
+def test_a_string_equal_to_a_collections_pointer_leaves_the_minified_document_intact():
+    # Records of different keys do not make a table: the whole document fits minified.
+    rows = [{f"key{i}": i, "name": f"package-{i}"} for i in range(300)]
+    doc = {"items": rows, "note": "<300 records: $.items below>", "<300 records: $.items below>": 1}
+    result = compress(json.dumps(doc, indent=2), budget=20_000)
+    assert result.transform == "json:minified" and json.loads(result.text) == doc

@@ -18,18 +18,26 @@ import re
 _ANNOTATION = rb"(?:__\w+|[A-Z][A-Z0-9_]{2,})\b(?:\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?"
 # Annotations after a declarator's closing parenthesis, up to its `;` or body.
 # A few of them, on the declarator's line or the next: a bounded chain, so a run of macro calls (one per line)
-# is not retried from every parenthesis.
-_TRAILING = re.compile(rb"(?<=\))((?:[ \t]*\n?[ \t]*" + _ANNOTATION + rb"){1,8})(?=\s*[;{,=])")
-# A line that is only a bare macro: `__BEGIN_DECLS`, `G_END_DECLS`.
-_BARE = re.compile(rb"^[ \t]*(?:__\w+|[A-Z][A-Z0-9_]{2,})[ \t]*$", re.MULTILINE)
+# is not retried from every parenthesis. The parenthesis is matched (and written back), not looked behind
+# for: the search then jumps from one `)` to the next. No match can start where another ends (a `;`, `{`,
+# `,` or `=` follows each), so the two find the same annotations.
+_TRAILING = re.compile(rb"\)((?:[ \t]*\n?[ \t]*" + _ANNOTATION + rb"){1,8})(?=\s*[;{,=])")
+# A line that is only a bare macro: `__BEGIN_DECLS`, `G_END_DECLS`. Found from the newline before it (the
+# search jumps between newlines), the first line apart.
+_BARE_LINE = rb"[ \t]*(?:__\w+|[A-Z][A-Z0-9_]{2,})[ \t]*(?=\n|\Z)"
+_BARE = re.compile(rb"\n(" + _BARE_LINE + rb")")
+_BARE_FIRST = re.compile(_BARE_LINE)
 _NOT_NEWLINE = re.compile(rb"[^\n]")
 
 
-def _blank(match: re.Match[bytes]) -> bytes:
-    return _NOT_NEWLINE.sub(b" ", match.group(0))
+def _blank(text: bytes) -> bytes:
+    return _NOT_NEWLINE.sub(b" ", text)
 
 
 def blank_annotations(data: bytes) -> bytes:
     """``data`` with declaration annotations and bare macro lines replaced by spaces (same length, same rows)."""
-    data = _TRAILING.sub(_blank, data)
-    return _BARE.sub(_blank, data)
+    data = _TRAILING.sub(lambda match: b")" + _blank(match.group(1)), data)
+    first = _BARE_FIRST.match(data)
+    if first is not None:
+        data = _blank(first.group(0)) + data[first.end() :]
+    return _BARE.sub(lambda match: b"\n" + _blank(match.group(1)), data)

@@ -18,6 +18,7 @@ line numbers.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -26,14 +27,15 @@ from ...contract import Compressed, Context, Item
 from ...markers import marker
 from . import languages
 from .cmacros import blank_annotations
+from .counting import Tally
 from .lines import outline_lines
-from .outline import Definition, Options, Outline, walk
+from .outline import Definition, Options, Outline, Outliner
 from .query import keep_whole, query_names
 from .syntax import SYNTAX
 from .text import Source, apply, span
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
+    from tree_sitter import Node, Tree
 
 _MIN_ROWS = 20
 # Share of rows inside parse errors above which the tree is not trusted.
@@ -88,55 +90,56 @@ class CodeCompressor:
         language = languages.pick_language(content, ctx.hints.path)
         names = query_names(ctx.query, ctx.hints.path)
         source = Source(content)
-        tree = _parse(source, language) if language else None
-        if tree is None or _error_rows(tree.root_node) > max(_MAX_ERROR_ROWS, source.rows * _MAX_ERROR_SHARE):
-            return _line_outline(content, language, names, ctx)
+        parsed = _parse(source, language) if language else None
+        total = Tally(content, ctx.count_tokens)
+        if parsed is None or parsed[1] > max(_MAX_ERROR_ROWS, source.rows * _MAX_ERROR_SHARE):
+            return _line_outline(content, language, names, ctx, total)
         syntax = SYNTAX[language]
-        root = tree.root_node
-        found = walk(root, source, syntax, _LEVELS[0])
+        root = parsed[0].root_node
+        outliner = Outliner(root, source, syntax)
+        found = outliner.walk(_LEVELS[0])
+        shape = _shape(found.definitions)
         keep = keep_whole(found.definitions, names, source, syntax)
-        total = ctx.count_tokens(content)
         # A file of declarations (a `.d.ts`, a header) has no bodies to elide: it needs the shedding levels.
         declarative = found.elided_rows < source.rows * _DECLARATIVE_ELIDED_SHARE
-        tried: list[tuple[Options, Outline, str, int]] = []
+        tried: list[tuple[Options, Outline, str, Tally]] = []
 
-        def attempt(level: Options) -> tuple[Options, Outline, str, int]:
+        def attempt(level: Options) -> tuple[Options, Outline, str, Tally]:
             fresh = level is not _LEVELS[0] or keep
-            outline = walk(root, source, syntax, replace(level, keep=keep)) if fresh else found
+            outline = outliner.walk(replace(level, keep=keep)) if fresh else found
             text = apply(source, outline.edits)
-            summary = _summary(source.rows, language, found, outline, level)
-            return level, outline, text, ctx.count_tokens(text) + _marker_tokens(ctx, summary)
+            summary = _summary(source.rows, language, shape, outline, level)
+            return level, outline, text, Tally(text, ctx.count_tokens, _marker_tokens(ctx, summary))
 
         for level in _levels(found.definitions, declarative or ctx.budget_is_cap):
             tried.append(attempt(level))
-            if tried[-1][3] <= ctx.budget_tokens:
+            if not tried[-1][3].exceeds(ctx.budget_tokens):
                 break
-        if ctx.budget_is_cap and tried[-1][0].drop_members and tried[-1][3] <= ctx.budget_tokens:
+        if ctx.budget_is_cap and tried[-1][0].drop_members and not tried[-1][3].exceeds(ctx.budget_tokens):
             # Fill the cap: name the members of the biggest classes only, as few classes as fit.
             for some in _biggest_first(found.definitions):
                 candidate = attempt(replace(tried[-1][0], drop_members_of=some))
-                if candidate[3] <= ctx.budget_tokens:
+                if not candidate[3].exceeds(ctx.budget_tokens):
                     tried.append(candidate)
                     break
         level, outline, text, tokens = tried[-1]
-        if tokens > ctx.budget_tokens and ctx.budget_is_cap:
+        if tokens.exceeds(ctx.budget_tokens) and ctx.budget_is_cap:
             # Even the barest outline is over the caller's cap: the declarations that fit, line by line.
             items = _items(found.definitions, source, _statement_starts(root))
-            return _line_outline(content, language, names, ctx, items)
-        if tokens > ctx.budget_tokens:
+            return _line_outline(content, language, names, ctx, total, items)
+        if tokens.exceeds(ctx.budget_tokens):
             # The default budget is a target: the richest outline that still halves the file beats a bare one.
-            ceiling = min(total * _DEFAULT_SHARE, _MAX_DEFAULT_TOKENS)
-            level, outline, text, tokens = next((t for t in tried if t[3] <= ceiling), tried[-1])
-        if tokens > _MAX_DEFAULT_TOKENS:
+            level, outline, text, tokens = next((t for t in tried if _within_ceiling(t[3], total)), tried[-1])
+        if tokens.exceeds(_MAX_DEFAULT_TOKENS):
             # Declarations all the way down and over the pipeline's ceiling, which would keep head and tail:
             # the declarations that fit, line by line, with every definition retrievable.
             items = _items(found.definitions, source, _statement_starts(root))
-            return _line_outline(content, language, names, ctx, items, _MAX_DEFAULT_TOKENS)
-        if tokens > total * _MAX_KEPT_SHARE:
+            return _line_outline(content, language, names, ctx, total, items, _MAX_DEFAULT_TOKENS)
+        if not tokens.within(total, _MAX_KEPT_SHARE):
             return None  # every declaration's first line is the file: nothing to fold without losing one
         return Compressed(
             text=text,
-            summary=_summary(source.rows, language, found, outline, level),
+            summary=_summary(source.rows, language, shape, outline, level),
             transform="code:outline",
             items=_items(found.definitions, source, _statement_starts(root)),
         )
@@ -176,12 +179,18 @@ def _biggest_first(definitions: list[Definition]) -> list[frozenset[int]]:
     return [frozenset(ranked[:size]) for size in sizes]
 
 
+def _within_ceiling(tokens: Tally, total: Tally) -> bool:
+    """True for an outline within the default ceiling: half the file, and never over the pipeline's own."""
+    return tokens.within(total, _DEFAULT_SHARE) and not tokens.exceeds(_MAX_DEFAULT_TOKENS)
+
+
 def _marker_tokens(ctx: Context, summary: str) -> int:
     """What the closing marker the pipeline appends (with this summary) costs."""
     return ctx.count_tokens("\n" + marker(summary, ctx.key, ctx.query))
 
 
-def _parse(source: Source, language: str):
+def _parse(source: Source, language: str) -> tuple[Tree, int] | None:
+    """The tree of ``source`` and how many of its rows are inside parse errors; None without a grammar."""
     parser = languages.parser(language)
     if parser is None:
         return None
@@ -193,10 +202,12 @@ def _parse(source: Source, language: str):
     tree = parser.parse(data)
     if language == "c" and tree.root_node.has_error:
         # A header annotated through macros (`__THROW`, `__BEGIN_DECLS`): read again without them.
-        blanked = parser.parse(blank_annotations(data))
-        if _error_rows(blanked.root_node) < _error_rows(tree.root_node):
-            return blanked
-    return tree
+        bare = blank_annotations(data)
+        if bare != data:  # else the same bytes would parse the same
+            blanked = parser.parse(bare)
+            errors, blanked_errors = _error_rows(tree.root_node), _error_rows(blanked.root_node)
+            return (blanked, blanked_errors) if blanked_errors < errors else (tree, errors)
+    return tree, _error_rows(tree.root_node)
 
 
 def _error_rows(root: Node) -> int:
@@ -239,7 +250,7 @@ def _items(definitions: list[Definition], source: Source, starts: list[int]) -> 
 
 def _module_chunks(items: list[Item], source: Source, first: int, last: int, starts: list[int]) -> None:
     """Rows ``first``..``last`` as items of about ``_CHUNK_ROWS`` rows, split where top-level statements start."""
-    cuts = [row for row in starts if first < row <= last]
+    cuts = starts[bisect_right(starts, first) : bisect_right(starts, last)]  # the rows first < row <= last
     begin = first
     for index, row in enumerate(cuts):
         following = cuts[index + 1] if index + 1 < len(cuts) else last + 1
@@ -258,12 +269,16 @@ def _module_chunk(items: list[Item], source: Source, first: int, last: int) -> N
         items.append(Item(f"{span(first, last)} (module)", source.lines(first, last)))
 
 
-def _summary(rows: int, language: str, found: Outline, outline: Outline, level: Options) -> str:
-    """``1,240 lines of python → outline: 48 functions, 6 classes; 1,020 lines elided (2 kept whole for the query)``."""
-    counts = Counter(definition.kind for definition in found.definitions)
+def _shape(definitions: list[Definition]) -> str:
+    """``48 functions, 6 classes``: what the file defines, the same at every level."""
+    counts = Counter(definition.kind for definition in definitions)
     plural = {"function": "functions", "method": "methods", "class": "classes", "type": "types", "field": "fields"}
     parts = [f"{counts[kind]:,} {plural[kind] if counts[kind] != 1 else kind}" for kind in plural if counts[kind]]
-    shape = ", ".join(parts) or "no definitions"
+    return ", ".join(parts) or "no definitions"
+
+
+def _summary(rows: int, language: str, shape: str, outline: Outline, level: Options) -> str:
+    """``1,240 lines of python → outline: 48 functions, 6 classes; 1,020 lines elided (2 kept whole for the query)``."""
     summary = f"{rows:,} lines of {language} → outline: {shape}; {outline.elided_rows:,} lines elided"
     if outline.kept_whole:
         summary += f" ({len(outline.kept_whole)} kept whole for the query)"
@@ -281,10 +296,11 @@ def _line_outline(
     language: str | None,
     names: set[str],
     ctx: Context,
+    total: Tally,
     items: list[Item] | None = None,
     limit: int | None = None,
 ) -> Compressed | None:
-    """The line outline, within the caller's cap or ``limit`` tokens.
+    """The line outline, within the caller's cap or ``limit`` tokens; ``total`` counts ``content``.
 
     ``items`` replace its own when the file parsed (its barest outline was over the cap or the ceiling).
     """
@@ -294,9 +310,10 @@ def _line_outline(
     cap = ctx.budget_tokens if ctx.budget_is_cap else limit
     room = max(1, cap - _marker_tokens(ctx, widest)) if cap is not None else None
     result = outline_lines(lines, names, python=language == "python", room=room, count_tokens=ctx.count_tokens)
-    if result is None or ctx.count_tokens(result.text) > ctx.count_tokens(content) * _MAX_KEPT_SHARE:
+    if result is None:
         return None
-    if room is not None and ctx.count_tokens(result.text) > room:
+    kept = Tally(result.text, ctx.count_tokens)
+    if not kept.within(total, _MAX_KEPT_SHARE) or (room is not None and kept.exceeds(room)):
         return None
     summary = _line_summary(len(lines), what, result.kept, result.folded, result.whole)
     return Compressed(

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .nodes import NodeReader, last_row, named, rows
+from .nodes import Entry, NodeReader, last_row, rows
 from .syntax import PYTHON_CLAUSES
 from .text import (
     ENCODING,
@@ -88,11 +88,18 @@ class Cuts:
     hidden_rows: int = 0
 
 
-ScopeWalker = Callable[[list["Node"], int, object], None]
+ScopeWalker = Callable[[list[Entry], int, object], None]
+# A cut made once and replayed: its edit and how many rows it hides (None: nothing to cut).
+_Cut = tuple[Edit, int] | None
+_UNSET = object()
 
 
 class Cutter:
-    """Makes the cuts for one file; ``walk_scope`` is called for a callback body that reads like a module."""
+    """Makes the cuts for one file; ``walk_scope`` is called for a callback body that reads like a module.
+
+    What a cut depends on besides the options (where a body starts, which parts of a statement can be
+    cut, what a doc comment's first line is) is kept in ``reader.memo``, for the next walk.
+    """
 
     def __init__(self, reader: NodeReader, options: Options, walk_scope: ScopeWalker):
         self.reader = reader
@@ -101,6 +108,8 @@ class Cutter:
         self.options = options
         self.walk_scope = walk_scope
         self.cuts = Cuts()
+        self.memo = reader.memo
+        self._scopes_walked = 0  # callback bodies walked like a module: their cuts depend on every option
 
     def note_rows(self, first: int, last: int, text: str) -> None:
         """Replace rows ``first``..``last`` with ``text`` (a note naming them)."""
@@ -108,60 +117,116 @@ class Cutter:
         self.cuts.edits.append(Edit(source.row_start(first), source.row_end(last), text))
         self.cuts.hidden_rows += last - first + 1
 
+    def _recall(self, key: tuple, compute: Callable[[], object]) -> object:
+        found = self.memo.get(key, _UNSET)
+        if found is _UNSET:
+            found = self.memo[key] = compute()
+        return found
+
+    def _once(self, key: tuple, make: Callable[[], None]) -> None:
+        """Make a statement's cuts once per file and options (``key``); later walks replay them.
+
+        Not when making them walked a callback body: that walk's cuts and definitions depend on more.
+        """
+        found = self.memo.get(key)
+        if found is not None:
+            edits, hidden = found
+            self.cuts.edits.extend(edits)
+            self.cuts.hidden_rows += hidden
+            return
+        mark, hidden, scopes = len(self.cuts.edits), self.cuts.hidden_rows, self._scopes_walked
+        make()
+        if self._scopes_walked == scopes:
+            self.memo[key] = (self.cuts.edits[mark:], self.cuts.hidden_rows - hidden)
+
+    def _replay(self, cut: _Cut) -> bool:
+        if cut is None:
+            return False
+        self.cuts.edits.append(cut[0])
+        self.cuts.hidden_rows += cut[1]
+        return True
+
     # -- function bodies -------------------------------------------------------
 
     def function(self, function: Node) -> None:
         """Elide a function's body, keeping its signature (and in Python its docstring's first line)."""
+        options = self.options
+        key = ("function", function.id, options.first_lines, options.tiny_rows, options.docs)
+        self._once(key, lambda: self._function(function))
+
+    def _function(self, function: Node) -> None:
         if self.syntax.indented:
             self._python_body(function)
             return
-        body = function.child_by_field_name("body")
-        if body is None:
-            body = next((c for c in function.named_children if c.type == "block"), None)
+        body, body_rows, cuttable = self._recall(("body", function.id), lambda: self._body(function))
         if body is None and self.options.first_lines:
             self.first_line(function)  # a signature without a body: a `.d.ts` member, an overload
             return
-        if body is None or rows(body) - 2 <= self.options.tiny_rows:
+        if body is None or body_rows - 2 <= self.options.tiny_rows:
             return
-        if self._cuttable(body):
+        if cuttable:
             self._cut_bracket(body)
         else:
             self._cut_targets(body, 0, None)  # an arrow function's `=> ({...})`
 
-    def _python_body(self, function: Node) -> None:
-        source = self.source
+    def _body(self, function: Node) -> tuple[Node | None, int, bool]:
+        """A function's body, its rows and whether its brackets can be cut."""
         body = function.child_by_field_name("body")
-        colon = None
-        for child in function.children:
-            if child.type == ":":
-                colon = child
-            if child == body:
-                break
-        if body is None or colon is None:
+        if body is None:
+            body = next((c for c in function.named_children if c.type == "block"), None)
+        if body is None:
+            return None, 0, False
+        return body, rows(body), self._cuttable(body)
+
+    def _python_body(self, function: Node) -> None:
+        layout = self._recall(("python_body", function.id), lambda: self._python_layout(function))
+        if layout is None:
             return
-        first, last = colon.start_point.row + 1, last_row(body)
-        if body.start_point.row < first or last - first + 1 <= self.options.tiny_rows:
+        first, last, start, end, indent, doc_line, doc_end = layout
+        if last - first + 1 <= self.options.tiny_rows:
             return
-        indent = source.indent(body.start_point.row)
         lines: list[str] = []
         hidden = first
-        statements = named(body)
-        docstring = statements[0] if statements and self.reader.is_docstring(statements[0]) else None
-        if docstring is not None and self.options.docs:
-            if rows(docstring) == 1:
-                lines.append(indent + source.line(docstring.start_point.row).strip())
-                hidden = docstring.start_point.row + 1
-            else:
-                literal = docstring.named_children[0]
-                line = docstring_first_line(source.text(literal.start_byte, literal.end_byte))
-                if line:
-                    lines.append(indent + line)
-                hidden = docstring.start_point.row + 1
+        if doc_end is not None and self.options.docs:
+            if doc_line is not None:
+                lines.append(doc_line)
+            hidden = doc_end
         if hidden > last:
             return
         lines.append(f"{indent}...  # {span_note(hidden, last)}")
-        self.cuts.edits.append(Edit(source.row_start(first), source.row_end(last), "\n".join(lines)))
+        self.cuts.edits.append(Edit(start, end, "\n".join(lines)))
         self.cuts.hidden_rows += last - hidden + 1
+
+    def _python_layout(self, function: Node) -> tuple[int, int, int, int, str, str | None, int | None] | None:
+        """Where a Python function's body lies and what its docstring keeps: the same under every option.
+
+        The rows after the colon to the body's end, their byte range, the body's indentation, the
+        docstring's line to keep and the row after the docstring (None without one).
+        """
+        source = self.source
+        body = function.child_by_field_name("body")
+        if body is None:
+            return None
+        colon = body.prev_sibling
+        while colon is not None and colon.type != ":":
+            colon = colon.prev_sibling
+        if colon is None:
+            return None
+        first, last = colon.start_point.row + 1, last_row(body)
+        if body.start_point.row < first:
+            return None
+        indent = source.indent(body.start_point.row)
+        doc_line = doc_end = None
+        docstring = body.named_child(0) if body.named_child_count else None
+        if docstring is not None and self.reader.is_docstring(docstring):
+            if rows(docstring) == 1:
+                doc_line = indent + source.line(docstring.start_point.row).strip()
+            else:
+                literal = docstring.named_children[0]
+                line = docstring_first_line(source.text(literal.start_byte, literal.end_byte))
+                doc_line = indent + line if line else None
+            doc_end = docstring.start_point.row + 1
+        return first, last, source.row_start(first), source.row_end(last), indent, doc_line, doc_end
 
     # -- long statements ---------------------------------------------------------
 
@@ -170,7 +235,11 @@ class Cutter:
 
         A list of constants (Go's ``const (...)``, an enum) keeps every name, whatever its length.
         """
-        names = self._name_list(node)
+        key = ("shorten", node.id, limit, self.options.first_lines, self.options.tiny_rows)
+        self._once(key, lambda: self._shorten(node, limit, depth, parent))
+
+    def _shorten(self, node: Node, limit: int, depth: int, parent: object) -> None:
+        names = self._recall(("name_list", node.id), lambda: self._name_list(node))
         if names is not None:
             self._keep_names(names)
             return
@@ -185,6 +254,11 @@ class Cutter:
 
     def shorten_type(self, node: Node, definition: Node, depth: int, parent: object) -> None:
         """A type definition longer than the options allow loses its body (or its biggest part)."""
+        options = self.options
+        key = ("type", node.id, options.type_rows, options.first_lines, options.tiny_rows)
+        self._once(key, lambda: self._shorten_type(node, definition, depth, parent))
+
+    def _shorten_type(self, node: Node, definition: Node, depth: int, parent: object) -> None:
         body = definition.child_by_field_name("body")
         if body is not None and body.type in _NAME_LISTS:
             self._keep_names(body)
@@ -201,6 +275,9 @@ class Cutter:
 
         False when there is nothing to cut (a short one-line declaration).
         """
+        return self._replay(self._recall(("first_line", node.id), lambda: self._first_line(node)))
+
+    def _first_line(self, node: Node) -> _Cut:
         source = self.source
         first, last = node.start_point.row, last_row(node)
         start = max(node.start_byte, source.row_start(first))
@@ -209,16 +286,14 @@ class Cutter:
         if len(head) > _LONG_LINE:
             end = start + len(head[:_LINE_HEAD].encode(ENCODING, ERRORS))
         elif last == first:
-            return False
+            return None
         note = " …"
         if last - first >= _MIN_CUT_ROWS:
             # A long option or object type says which lines it folded.
             note = f" … {self.syntax.comment_prefix} {span_note(first + 1, last)}"
             if self.syntax.comment_prefix == "//" and node.end_byte < source.row_end(last):
                 note = f" … /* {span_note(first + 1, last)} */"  # code follows on its last line
-        self.cuts.edits.append(Edit(end, node.end_byte, note))
-        self.cuts.hidden_rows += last - first
-        return True
+        return Edit(end, node.end_byte, note), last - first
 
     def _name_list(self, node: Node) -> Node | None:
         """The node listing the names a constant declaration defines (``const (...)``, an enum's body), if any."""
@@ -233,14 +308,20 @@ class Cutter:
 
     def _keep_names(self, names: Node) -> None:
         """Every name of a constant list stays: only entries longer than a few rows lose their value's middle."""
-        for entry in names.named_children:
-            if entry.type not in self.syntax.comments and rows(entry) > _MIN_CUT_ROWS:
-                self.shorten(entry, 1, 0, None)
+        for entry in self._recall(("long_names", names.id), lambda: self._long_names(names)):
+            self.shorten(entry, 1, 0, None)
+
+    def _long_names(self, names: Node) -> list[Node]:
+        comments = self.syntax.comments
+        return [entry for entry in names.named_children if entry.type not in comments and rows(entry) > _MIN_CUT_ROWS]
 
     def _closure_bodies(self, node: Node) -> list[Node]:
         """Bodies of anonymous functions inside ``node`` worth a note (``make(() => {...})``), outermost only."""
-        closures = self.syntax.closures
         minimum = self.options.tiny_rows + 3
+        return self._recall(("closures", node.id, minimum), lambda: self._find_closure_bodies(node, minimum))
+
+    def _find_closure_bodies(self, node: Node, minimum: int) -> list[Node]:
+        closures = self.syntax.closures
         if not closures or rows(node) < minimum:
             return []
         found: list[Node] = []
@@ -256,10 +337,11 @@ class Cutter:
         return found
 
     def _cut_targets(self, node: Node, depth: int, parent: object) -> bool:
-        targets = self._targets(node)
+        targets = self._recall(("targets", node.id), lambda: self._targets(node))
         for target in targets:
-            if self._callback_scope(target):
-                self.walk_scope(named(target), depth, parent)
+            if self._recall(("callback", target.id), lambda: self._callback_scope(target)):
+                self._scopes_walked += 1
+                self.walk_scope(self.reader.scope(target, members=False), depth, parent)
             elif self.syntax.indented and target.type == "block":
                 first, last = target.start_point.row, last_row(target)
                 self.note_rows(first, last, f"{self.source.indent(first)}...  # {span_note(first, last)}")
@@ -313,6 +395,9 @@ class Cutter:
 
     def _cut_bracket(self, node: Node) -> None:
         """Replace what is between a node's brackets with a note: ``{ /* [lines 3–40 elided] */ }``."""
+        self._replay(self._recall(("bracket", node.id), lambda: self._bracket_cut(node)))
+
+    def _bracket_cut(self, node: Node) -> _Cut:
         source = self.source
         data = source.data
         inner_start, inner_end = node.start_byte + 1, node.end_byte - 1
@@ -321,7 +406,7 @@ class Cutter:
         while inner_end > inner_start and data[inner_end - 1] in b" \t\r\n":
             inner_end -= 1
         if inner_start >= inner_end:
-            return
+            return None
         first, last = source.row_of(inner_start), source.row_of(inner_end - 1)
         note = span_note(first, last)
         if self.syntax.indented:
@@ -329,8 +414,7 @@ class Cutter:
             text = f"\n{indent}    ...  # {note}\n{indent}"
         else:
             text = f" /* {note} */ "
-        self.cuts.edits.append(Edit(node.start_byte + 1, node.end_byte - 1, text))
-        self.cuts.hidden_rows += last - first + 1
+        return Edit(node.start_byte + 1, node.end_byte - 1, text), last - first + 1
 
     def _cut_rows(self, node: Node) -> None:
         """Last resort for a long node without brackets to cut: keep its first row (and last, to close it).
@@ -338,6 +422,9 @@ class Cutter:
         A Python header (``if x:``) keeps only itself, over a ``...`` note; a
         macro keeps its line continuation; a string its closing quote.
         """
+        self._replay(self._recall(("rows", node.id), lambda: self._rows_cut(node)))
+
+    def _rows_cut(self, node: Node) -> _Cut:
         source = self.source
         indented = self.syntax.indented
         first, last = node.start_point.row + 1, last_row(node)
@@ -345,7 +432,7 @@ class Cutter:
         indent = source.indent(first)
         if indented and _HEADER_END.search(header) and any(c.type == "block" for c in node.children):
             if any(child.type in PYTHON_CLAUSES for child in node.children):
-                return  # an `else:` or `except:` cannot lose its `if` or `try`
+                return None  # an `else:` or `except:` cannot lose its `if` or `try`
             note = f"{indent}...  # {span_note(first, last)}"
         else:
             last -= 1
@@ -358,8 +445,10 @@ class Cutter:
                 note = f"{indent}/* {span_note(first, last)} */ \\"
             else:
                 note = f"{indent}{self.syntax.comment_prefix} {span_note(first, last)}"
-        if last - first + 1 >= _MIN_CUT_ROWS:
-            self.note_rows(first, last, note)
+        if last - first + 1 < _MIN_CUT_ROWS:
+            return None
+        source = self.source
+        return Edit(source.row_start(first), source.row_end(last), note), last - first + 1
 
     # -- comments and docstrings --------------------------------------------------
 
@@ -368,19 +457,29 @@ class Cutter:
 
         A docstring that is a class's whole body stays (as its first line) so the class keeps a body.
         """
+        edit = self._recall(("docstring", node.id, self.options.docs), lambda: self._docstring_edit(node))
+        if edit is not None:
+            self.cuts.edits.append(edit)
+
+    def _docstring_edit(self, node: Node) -> Edit | None:
         parent = node.parent
         alone = parent is not None and parent.type == "block" and sum(
             1 for c in parent.named_children if c.type not in self.syntax.comments
         ) == 1
         docs = self.options.docs or alone
         if rows(node) == 1 and docs:
-            return
+            return None
         literal = node.named_children[0]
         line = docstring_first_line(self.source.text(literal.start_byte, literal.end_byte)) if docs else None
-        self._replace_rows(node.start_point.row, last_row(node), line, node.start_byte, node.end_byte)
+        return self._rows_edit(node.start_point.row, last_row(node), line, node.start_byte, node.end_byte)
 
     def comments(self, prefix: list[Node]) -> None:
         """Comments (above a definition or loose) shrink to their first line; attributes stay as they are."""
+        if prefix:
+            key = ("comments", prefix[0].id, len(prefix), self.options.docs)
+            self.cuts.edits.extend(self._recall(key, lambda: self._comment_edits(prefix)))
+
+    def _comment_edits(self, prefix: list[Node]) -> list[Edit]:
         groups: list[list[Node]] = []
         for node in prefix:
             if node.type not in self.syntax.comments:
@@ -389,30 +488,28 @@ class Cutter:
                 groups[-1].append(node)
             else:
                 groups.append([node])
-        for group in groups:
-            if group:
-                self._shrink_comments(group)
+        edits = [self._shrunk_comments(group) for group in groups if group]
+        return [edit for edit in edits if edit is not None]
 
-    def _shrink_comments(self, group: list[Node]) -> None:
+    def _shrunk_comments(self, group: list[Node]) -> Edit | None:
         first_row, end_row = group[0].start_point.row, last_row(group[-1])
         if first_row == end_row and self.options.docs:
-            return
+            return None
         line = None
         if self.options.docs:
             line = comment_first_line([self.source.text(node.start_byte, node.end_byte) for node in group])
-        self._replace_rows(first_row, end_row, line, group[0].start_byte, group[-1].end_byte)
+        return self._rows_edit(first_row, end_row, line, group[0].start_byte, group[-1].end_byte)
 
-    def _replace_rows(self, first: int, last: int, line: str | None, start: int, end: int) -> None:
-        """Replace whole rows with one line in their indentation, or remove them when ``line`` is None."""
+    def _rows_edit(self, first: int, last: int, line: str | None, start: int, end: int) -> Edit | None:
+        """Whole rows replaced with one line in their indentation, or removed when ``line`` is None."""
         source = self.source
         if not source.alone(start, end):
-            return
+            return None
         if line is not None:
-            self.cuts.edits.append(Edit(source.row_start(first), source.row_end(last), source.indent(first) + line))
-            return
+            return Edit(source.row_start(first), source.row_end(last), source.indent(first) + line)
         # After a blank line or an opening line, the blank lines below the removed rows go too.
         above = source.line(first - 1).rstrip() if first > 0 else ""
         if not above or above.endswith(("{", ":")):
             while last + 1 < source.rows and source.blank(last + 1):
                 last += 1
-        self.cuts.edits.append(Edit(source.row_start(first), source.row_start(last + 1), ""))
+        return Edit(source.row_start(first), source.row_start(last + 1), "")

@@ -53,6 +53,10 @@ _WRAPPER_OPEN = re.compile(
     r'^\s*(?:extern\s+"C"|(?:export\s+)?namespace\b[^;{]*|declare\s+(?:module|global)\b[^;{]*)\s*\{\s*$'
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+# Where a comment or a string starts, for the scan; a string's body up to its closing quote.
+_STARTS = re.compile(r"//|/\*|[\"'`]")
+_PYTHON_STARTS = re.compile(r"#|\"\"\"|'''|[\"'`]")
+_STRING_BODY = {quote: re.compile(rf"[^{quote}\\]*(?:\\.[^{quote}\\]*)*", re.DOTALL) for quote in "\"'`"}
 _IMPORT = re.compile(r"^\s*(?:import|from|package|use|using)\s")
 _ATTRIBUTE = re.compile(r"^\s*(?:#\[|@\w)")
 _CHUNK_ROWS = 40
@@ -72,7 +76,7 @@ class LineOutline:
     whole: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per line, and a frozen dataclass is three times slower to make
 class _Line:
     depth: int  # bracket depth before the line
     comment: bool  # nothing but comment or the inside of a multi-line string
@@ -92,13 +96,26 @@ def _view(lines: list[str]) -> list[str]:
     the outline writes the original lines.
     """
     filled = [line for line in lines if line.strip()]
-    if filled and sum(1 for line in filled if _GUTTER.match(line)) >= len(filled) * _GUTTER_SHARE:
+    if filled and _numbered(filled):
         lines = [_GUTTER.sub("", line, count=1) for line in lines]
         filled = [line for line in lines if line.strip()]
-    margin = min((_indent(line) for line in filled), default=0)
+    if any(line[0] not in " \t" for line in filled):
+        return lines  # a line at the margin: nothing to dedent
+    margin = min(map(_indent, filled), default=0)
     if margin == 0:
         return lines
     return [_dedent(line, margin) for line in lines]
+
+
+def _numbered(filled: list[str]) -> bool:
+    """True when at least ``_GUTTER_SHARE`` of the lines start with a line number; stops at the first lines too many without."""
+    missing = 0
+    for line in filled:
+        if not _GUTTER.match(line):
+            missing += 1
+            if len(filled) - missing < len(filled) * _GUTTER_SHARE:
+                return False
+    return len(filled) - missing >= len(filled) * _GUTTER_SHARE
 
 
 def _dedent(line: str, margin: int) -> str:
@@ -111,6 +128,8 @@ def _dedent(line: str, margin: int) -> str:
 
 
 def _indent(line: str) -> int:
+    if line[:1] not in (" ", "\t"):
+        return 0
     stripped = line.lstrip(" \t")
     prefix = line[: len(line) - len(stripped)]
     return prefix.count(" ") + 4 * prefix.count("\t")
@@ -121,55 +140,78 @@ def _scan(lines: list[str], python: bool) -> list[_Line]:
 
     Python counts every bracket and ``#`` comments and triple-quoted strings;
     the other languages count braces only, with ``//`` and ``/* */`` comments.
+    Between the places where a comment or a string starts, a line is code: its
+    brackets are counted a stretch at a time.
     """
     opening, closing = ("([{", ")]}") if python else ("{", "}")
+    search = (_PYTHON_STARTS if python else _STARTS).search
+    comment = "#" if python else "/"  # what every comment starts with
     scanned: list[_Line] = []
     depth = 0
     block: str | None = None  # the closer we are inside: "*/", '"""', "'''"
     for line in lines:
         before = depth
-        if block is None and _WRAPPER_OPEN.match(line):
-            scanned.append(_Line(before, False))
-            continue
+        if block is None:
+            if "{" in line and _WRAPPER_OPEN.match(line):
+                scanned.append(_Line(before, False))
+                continue
+            if comment not in line and '"' not in line and "'" not in line and "`" not in line:
+                # Neither a comment nor a string starts here: the line is all code (or blank).
+                depth = _brackets(line, depth, opening, closing)
+                scanned.append(_Line(before, False))
+                continue
         code = False
         i, n = 0, len(line)
-        while i < n:
+        while True:
             if block is not None:
                 end = line.find(block, i)
                 if end == -1:
-                    i = n
                     break
                 i = end + len(block)
                 block = None
-                continue
-            ch = line[i]
-            if ch in " \t\r":
-                i += 1
-                continue
-            two, three = line[i : i + 2], line[i : i + 3]
-            if (python and ch == "#") or (not python and two == "//"):
+            found = search(line, i)
+            stop = n if found is None else found.start()
+            if i < stop:
+                stretch = line[i:stop]
+                if not code and stretch.strip(" \t\r"):
+                    code = True
+                depth = _brackets(stretch, depth, opening, closing)
+            if found is None:
                 break
-            if not python and two == "/*":
-                block, i = "*/", i + 2
-                continue
-            if python and three in ('"""', "'''"):
-                code = True
-                block, i = three, i + 3
+            token = found.group()
+            if token == "#" or token == "//":
+                break
+            if token == "/*":
+                block, i = "*/", stop + 2
                 continue
             code = True
-            if ch in "\"'`":
-                end = i + 1
-                while end < n and line[end] != ch:
-                    end += 2 if line[end] == "\\" else 1
-                i = end + 1
+            if len(token) == 3:
+                block, i = token, stop + 3
                 continue
-            if ch in opening:
-                depth += 1
-            elif ch in closing:
-                depth = max(0, depth - 1)
-            i += 1
+            end = _STRING_BODY[token].match(line, stop + 1).end()
+            if end >= n or line[end] != token:
+                break  # the string runs to the end of the line
+            i = end + 1
         scanned.append(_Line(before, not code and bool(line.strip())))
     return scanned
+
+
+def _brackets(stretch: str, depth: int, opening: str, closing: str) -> int:
+    """The depth after a stretch of code; a closing bracket never takes it below zero."""
+    closes = 0
+    for bracket in closing:
+        closes += stretch.count(bracket)
+    opens = 0
+    for bracket in opening:
+        opens += stretch.count(bracket)
+    if closes <= depth:
+        return depth + opens - closes  # the depth cannot reach zero on the way
+    for ch in stretch:
+        if ch in opening:
+            depth += 1
+        elif ch in closing:
+            depth = max(0, depth - 1)
+    return depth
 
 
 def outline_lines(
@@ -188,7 +230,9 @@ def outline_lines(
     """
     view = _view(lines)
     scanned = _scan(view, python)
-    groups = _groups(lines, view, scanned, names)
+    indents = list(map(_indent, view))
+    defining = list(map(_is_definition, view, scanned, indents))
+    groups = _groups(view, scanned, indents, defining, names)
     if not groups:
         first = next((row for row, line in enumerate(view) if line.strip()), None)
         groups = [] if first is None else [_Group(first, first, _OTHER)]
@@ -217,10 +261,12 @@ def outline_lines(
     if folded == 0:
         return None
     whole = sum(1 for index in ranked[:chosen] if groups[index].priority == _WHOLE)
-    return LineOutline(text, sum(keep), folded, _items(lines, view, scanned, python), whole)
+    return LineOutline(text, sum(keep), folded, _items(lines, view, scanned, indents, defining, python), whole)
 
 
-def _groups(lines: list[str], view: list[str], scanned: list[_Line], names: set[str]) -> list[_Group]:
+def _groups(
+    view: list[str], scanned: list[_Line], indents: list[int], defining: list[bool], names: set[str]
+) -> list[_Group]:
     """The runs of rows an outline keeps, each with its priority."""
     groups: list[_Group] = []
     row = 0
@@ -234,8 +280,8 @@ def _groups(lines: list[str], view: list[str], scanned: list[_Line], names: set[
             groups.append(_Group(row, row, _CONSTANT_LINE))
             row += 1
             continue
-        definition = _is_definition(line, info)
-        top = info.depth == 0 and not info.comment and _indent(line) == 0 and bool(_WORD.search(line))
+        definition = defining[row]
+        top = info.depth == 0 and not info.comment and indents[row] == 0 and bool(_WORD.search(line))
         if not (definition or top):
             row += 1
             continue
@@ -245,12 +291,12 @@ def _groups(lines: list[str], view: list[str], scanned: list[_Line], names: set[
             end += 1
             opened += sum(view[end].count(c) for c in "([") - sum(view[end].count(c) for c in ")]")
         priority = (_DECLARATION if info.depth == 0 else _MEMBER) if definition else _OTHER
-        if info.depth == 0 and _indent(line) == 0 and (_CONSTANT.match(line) or _DEFINE.match(line)):
+        if info.depth == 0 and indents[row] == 0 and (_CONSTANT.match(line) or _DEFINE.match(line)):
             priority = _CONSTANT_LINE
         elif _IMPORT.match(line) or line.startswith("#include"):
             priority = _IMPORT_LINE
         if names and definition and set(_IDENTIFIER.findall(line)) & names:
-            end = max(end, _block_end(view, row))
+            end = max(end, _block_end(view, indents, row))
             priority = _WHOLE
         groups.append(_Group(row, end, priority))
         row = end + 1
@@ -265,12 +311,12 @@ def _paren_end(view: list[str], row: int) -> int:
     return row
 
 
-def _is_definition(line: str, info: _Line) -> bool:
-    if info.comment or info.depth > 1 or _indent(line) > _MAX_INDENT:
+def _is_definition(line: str, info: _Line, indent: int) -> bool:
+    if info.comment or info.depth > 1 or indent > _MAX_INDENT:
         return False
     if _DEFINITION.match(line):
         return True
-    margin = info.depth == 0 and _indent(line) == 0
+    margin = info.depth == 0 and indent == 0
     return margin and bool(_DIRECTIVE.match(line) or _SIGNATURE.match(line) or _CONSTANT.match(line))
 
 
@@ -300,22 +346,24 @@ def _fold(lines: list[str], keep: list[bool]) -> tuple[str, int]:
     return "\n".join(out), folded
 
 
-def _block_end(lines: list[str], row: int) -> int:
+def _block_end(lines: list[str], indents: list[int], row: int) -> int:
     """The last row of the block a definition line opens: up to the next line indented no deeper."""
-    indent = _indent(lines[row])
+    indent = indents[row]
     end = row
     for below in range(row + 1, len(lines)):
         line = lines[below]
         if not line.strip():
             continue
-        if _indent(line) <= indent:
+        if indents[below] <= indent:
             # A closing bracket at the definition's indentation ends its block.
             return below if line.strip()[:1] in ")]}" else end
         end = below
     return end
 
 
-def _items(lines: list[str], view: list[str], scanned: list[_Line], python: bool) -> list[Item]:
+def _items(
+    lines: list[str], view: list[str], scanned: list[_Line], indents: list[int], defining: list[bool], python: bool
+) -> list[Item]:
     """Every definition's block (an impl, a method, a struct) as its own item, and the top-level code between.
 
     An item starts at the comments and attributes right above its definition, so a query finds it
@@ -325,9 +373,9 @@ def _items(lines: list[str], view: list[str], scanned: list[_Line], python: bool
     covered = [False] * len(lines)
     for row, line in enumerate(view):
         info = scanned[row]
-        if not _is_definition(line, info) or _IMPORT.match(line) or _DIRECTIVE.match(line):
+        if not defining[row] or _IMPORT.match(line) or _DIRECTIVE.match(line):
             continue
-        end = _block_end(view, row) if python else _brace_end(scanned, row)
+        end = _block_end(view, indents, row) if python else _brace_end(scanned, row)
         start = row
         while start > 0 and (scanned[start - 1].comment or _ATTRIBUTE.match(view[start - 1])):
             start -= 1

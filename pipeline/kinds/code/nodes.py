@@ -43,7 +43,7 @@ _CALLBACKS = frozenset({"arrow_function", "function_expression", "function"})
 _MAX_NAME = 80
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made once per node and never changed; a frozen dataclass is slower to make
 class Member:
     """One statement of a scope, classified.
 
@@ -57,6 +57,24 @@ class Member:
     node: Node
     label: str = ""
     function: Node | None = None
+
+
+@dataclass(slots=True)  # made once per node and never changed; a frozen dataclass is slower to make
+class Entry:
+    """One node of a scope with what every walk asks of it: its rows, its role, what it is.
+
+    A ``prefix`` node (a comment, an attribute) belongs to the member below it;
+    a ``docstring`` is a statement that is only a string; ``member`` is the
+    node classified, for the other nodes.
+    """
+
+    node: Node
+    start_row: int
+    last_row: int
+    comment: bool
+    prefix: bool
+    docstring: bool
+    member: Member | None
 
 
 def last_row(node: Node) -> int:
@@ -85,11 +103,19 @@ def calls_back(node: Node) -> bool:
 
 
 class NodeReader:
-    """Reads nodes of one file through its language's tables."""
+    """Reads nodes of one file through its language's tables.
+
+    What a node is and which members it holds are read once: the outline is walked again for every
+    budget level, over the same tree.
+    """
 
     def __init__(self, source: Source, syntax: Syntax):
         self.source = source
         self.syntax = syntax
+        self._classified: dict[int, Member] = {}
+        self._scopes: dict[tuple[int, bool], list[Entry]] = {}
+        # Facts about nodes that hold under every option (where a body starts, what a cut writes), by the cuts.
+        self.memo: dict[tuple, object] = {}
 
     def text(self, node: Node) -> str:
         """The node's text on one line, cut to a name's length."""
@@ -97,10 +123,16 @@ class NodeReader:
 
     def classify(self, node: Node) -> Member:
         """What ``node`` is, looking through decorators, ``export`` and ``declare``."""
+        found = self._classified.get(node.id)
+        if found is None:
+            found = self._classified[node.id] = self._classify(node, node.type)
+        return found
+
+    def _classify(self, node: Node, kind: str) -> Member:
         syntax = self.syntax
         outer = node
         for _ in range(3):
-            fields = syntax.wrappers.get(node.type)
+            fields = syntax.wrappers.get(kind)
             if fields is None:
                 break
             inner = next((c for f in fields if (c := node.child_by_field_name(f)) is not None), None)
@@ -109,7 +141,7 @@ class NodeReader:
             if inner is None:
                 return Member("export", outer)  # `export { a, b }`, `export * from "./x"`
             node = inner
-        kind = node.type
+            kind = node.type
         if kind == "expression_statement" and syntax.function_values and node.named_child_count == 1:
             child = node.named_children[0]
             if child.type in syntax.transparent:  # TypeScript's `namespace N {}`
@@ -138,6 +170,35 @@ class NodeReader:
         if kind in syntax.constants or node is not outer:
             return Member("constant", node)
         return Member("other", node)
+
+    def scope(self, node: Node, members: bool) -> list[Entry]:
+        """The entries of ``node``'s members (``members``) or of its named children; do not change the list."""
+        key = (node.id, members)
+        found = self._scopes.get(key)
+        if found is None:
+            found = self._scopes[key] = [self._entry(child) for child in (self.members(node) if members else named(node))]
+        return found
+
+    def _entry(self, node: Node) -> Entry:
+        syntax = self.syntax
+        kind = node.type
+        comment = kind in syntax.comments
+        prefix = comment or kind in syntax.attributes
+        start, end = node.start_point.row, node.end_point
+        member = None
+        if not prefix:
+            member = self._classified.get(node.id)
+            if member is None:
+                member = self._classified[node.id] = self._classify(node, kind)
+        return Entry(
+            node=node,
+            start_row=start,
+            last_row=end.row - 1 if end.column == 0 and end.row > start else end.row,
+            comment=comment,
+            prefix=prefix,
+            docstring=not prefix and syntax.indented and self.is_docstring(node),
+            member=member,
+        )
 
     def members(self, node: Node) -> list[Node]:
         """The members of a class body, a namespace, an ``#ifdef`` or a Python ``if``/``try``."""
@@ -172,16 +233,17 @@ class NodeReader:
 
     def name(self, node: Node) -> str:
         """The defined name: the ``name`` field, or down C's nested declarators and Go's type specs."""
-        if node.type == "impl_item":
+        kind = node.type
+        if kind == "impl_item":
             target = node.child_by_field_name("type")
             trait = node.child_by_field_name("trait")
             if target is not None:
                 return f"{self.text(trait)} for {self.text(target)}" if trait is not None else self.text(target)
-        if node.type == "static_initializer":
+        if kind == "static_initializer":
             return "static"
-        if node.type in _UNNAMED_SIGNATURES:
-            return _UNNAMED_SIGNATURES[node.type]
-        if node.type == "expression_statement" and node.named_child_count == 1:
+        if kind in _UNNAMED_SIGNATURES:
+            return _UNNAMED_SIGNATURES[kind]
+        if kind == "expression_statement" and node.named_child_count == 1:
             left = node.named_children[0].child_by_field_name("left")
             return self.text(left) if left is not None else ""
         current = node
@@ -206,8 +268,12 @@ class NodeReader:
         if language in ("javascript", "typescript"):
             if name.startswith(("#", "_")):
                 return True
+            if self.source.data.find(b"private", node.start_byte, node.end_byte) == -1:
+                return False  # no need to read the children: none can say `private`
             return any(c.type == "accessibility_modifier" and self.text(c) == "private" for c in node.children)
         if language == "java":
+            if self.source.data.find(b"private", node.start_byte, node.end_byte) == -1:
+                return False
             modifiers = next((c for c in node.children if c.type == "modifiers"), None)
             return modifiers is not None and "private" in self.text(modifiers).split()
         if language == "rust" and parent is not None and parent.type == "impl_item":

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .cuts import Cutter, Options
-from .nodes import DEFINITION_KINDS, Member, NodeReader, last_row, named
+from .nodes import DEFINITION_KINDS, Entry, NodeReader
 from .syntax import Syntax
 from .text import Edit, Source, span
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-__all__ = ["Definition", "Options", "Outline", "walk"]
+__all__ = ["Definition", "Options", "Outline", "Outliner"]
 
 
 @dataclass(slots=True)
@@ -57,77 +57,120 @@ class Outline:
     kept_whole: list[Definition] = field(default_factory=list)
 
 
-def walk(root: Node, source: Source, syntax: Syntax, options: Options) -> Outline:
-    """The outline of the file whose tree is ``root``."""
-    walker = _Walker(NodeReader(source, syntax), options)
-    walker.scope(named(root), 0, None, docstrings=True)
-    walker.outline.edits = walker.cutter.cuts.edits
-    walker.outline.elided_rows = walker.cutter.cuts.hidden_rows
-    return walker.outline
+# What a scope's walk does with its entries, the same under every option: shrink a run of loose comments,
+# cut a docstring (below its prefix), or walk a member (with its prefix).
+_LOOSE, _DOCSTRING, _MEMBER = range(3)
+_Step = tuple[int, list["Node"], Entry | None]
+
+
+class Outliner:
+    """Outlines one parsed file, once per set of options; what the walks read of the tree is read once."""
+
+    def __init__(self, root: Node, source: Source, syntax: Syntax):
+        self._root = root
+        self._reader = NodeReader(source, syntax)
+        self._definitions: dict[tuple[int, int, int, int], Definition] = {}
+        # By the id of a scope's entries: the reader keeps every list it made, so ids are not reused.
+        self._steps: dict[tuple[int, bool], list[_Step]] = {}
+
+    def walk(self, options: Options) -> Outline:
+        """The outline of the file under ``options``."""
+        walker = _Walker(self._reader, options, self._definitions, self._steps)
+        walker.scope(self._reader.scope(self._root, members=False), 0, None, docstrings=True)
+        walker.outline.edits = walker.cutter.cuts.edits
+        walker.outline.elided_rows = walker.cutter.cuts.hidden_rows
+        return walker.outline
+
+
+def _steps(entries: list[Entry], docstrings: bool) -> list[_Step]:
+    """A scope's entries as steps: comments and attributes directly above a member are its prefix.
+
+    ``docstrings`` is true where a bare string is documentation: a module or class body.
+    """
+    steps: list[_Step] = []
+    prefix: list[Node] = []
+    prefix_end = -1  # the last row of the prefix so far
+    previous_row = -1
+    for entry in entries:
+        if entry.comment and entry.start_row == previous_row:
+            continue  # a comment at the end of a code line belongs to that line
+        if prefix and entry.start_row > prefix_end + 1:
+            steps.append((_LOOSE, prefix, None))
+            prefix = []
+        if entry.prefix:
+            prefix.append(entry.node)
+            prefix_end = entry.last_row
+            continue
+        steps.append((_DOCSTRING if docstrings and entry.docstring else _MEMBER, prefix, entry))
+        prefix = []
+        previous_row = entry.last_row
+    if prefix:
+        steps.append((_LOOSE, prefix, None))
+    return steps
 
 
 class _Walker:
-    def __init__(self, reader: NodeReader, options: Options):
+    def __init__(
+        self,
+        reader: NodeReader,
+        options: Options,
+        definitions: dict[tuple[int, int, int, int], Definition],
+        steps: dict[tuple[int, bool], list[_Step]],
+    ):
         self.reader = reader
         self.syntax = reader.syntax
         self.source = reader.source
         self.options = options
         self.cutter = Cutter(reader, options, self.scope)
         self.outline = Outline()
+        self.definitions = definitions
+        self.steps = steps
 
-    def scope(self, members: list[Node], depth: int, parent: Definition | None, docstrings: bool = False) -> None:
-        """Walk one level: a module, a class body, an ``#ifdef`` block.
-
-        Comments and attributes directly above a member are its prefix (doc
-        comment, ``#[derive]``). ``docstrings`` is true where a bare string
-        is documentation: a module or class body.
-        """
-        comments, attributes = self.syntax.comments, self.syntax.attributes
-        prefix: list[Node] = []
+    def scope(self, entries: list[Entry], depth: int, parent: Definition | None, docstrings: bool = False) -> None:
+        """Walk one level: a module, a class body, an ``#ifdef`` block (see ``_steps``)."""
+        key = (id(entries), docstrings)
+        steps = self.steps.get(key)
+        if steps is None:
+            steps = self.steps[key] = _steps(entries, docstrings)
+        cutter = self.cutter
         dropped: list[Definition] = []
         seen: set[str] = set()
-        previous_row = -1
-        for node in members:
-            if node.type in comments and node.start_point.row == previous_row:
-                continue  # a comment at the end of a code line belongs to that line
-            if prefix and node.start_point.row > last_row(prefix[-1]) + 1:
-                self.cutter.comments(prefix)
-                prefix = []
-            if node.type in comments or node.type in attributes:
-                prefix.append(node)
-                continue
-            if docstrings and self.reader.is_docstring(node):
-                self.cutter.comments(prefix)
-                self.cutter.docstring(node)
+        for step, prefix, entry in steps:
+            if step == _MEMBER:
+                self._member(entry, prefix, depth, parent, dropped, seen)
+            elif step == _DOCSTRING:
+                if prefix:
+                    cutter.comments(prefix)
+                cutter.docstring(entry.node)
             else:
-                self._member(node, prefix, depth, parent, dropped, seen)
-            prefix = []
-            previous_row = last_row(node)
-        self.cutter.comments(prefix)
-        self._drop(dropped)
+                cutter.comments(prefix)
+        if dropped:
+            self._drop(dropped)
 
     def _member(
         self,
-        node: Node,
+        entry: Entry,
         prefix: list[Node],
         depth: int,
         parent: Definition | None,
         dropped: list[Definition],
         seen: set[str],
     ) -> None:
-        member = self.reader.classify(node)
+        node, member = entry.node, entry.member
         cutter, options = self.cutter, self.options
         if member.kind not in DEFINITION_KINDS:
-            self._drop(dropped)
-            cutter.comments(prefix)
+            if dropped:
+                self._drop(dropped)
+            if prefix:
+                cutter.comments(prefix)
             if member.kind == "transparent":
-                self.scope(self.reader.members(member.node), depth, parent)
+                self.scope(self.reader.scope(member.node, members=True), depth, parent)
             elif member.kind == "constant":
                 cutter.shorten(node, options.type_rows, depth, parent)
             elif member.kind not in ("import", "export"):
                 cutter.shorten(node, options.other_rows, depth, parent)
             return
-        definition = self._definition(node, member, prefix, depth, parent)
+        definition = self._definition(entry, prefix, depth, parent)
         self.outline.definitions.append(definition)
         overload = definition.kind in ("function", "method") and definition.name in seen
         seen.add(definition.name)
@@ -145,24 +188,34 @@ class _Walker:
         ):
             dropped.append(definition)
             return
-        self._drop(dropped)
+        if dropped:
+            self._drop(dropped)
         if definition.key in options.keep:
             self.outline.kept_whole.append(definition)
             return
-        cutter.comments(prefix)
+        if prefix:
+            cutter.comments(prefix)
         if member.kind == "function":
             cutter.function(member.function or member.node)
         elif member.kind == "field":
             cutter.shorten(node, options.other_rows, depth, parent)
         elif member.kind == "container":
-            self.scope(self.reader.members(member.node), depth + 1, definition, docstrings=True)
+            self.scope(self.reader.scope(member.node, members=True), depth + 1, definition, docstrings=True)
         else:
             cutter.shorten_type(node, member.node, depth, parent)
 
-    def _definition(
-        self, node: Node, member: Member, prefix: list[Node], depth: int, parent: Definition | None
-    ) -> Definition:
+    def _definition(self, entry: Entry, prefix: list[Node], depth: int, parent: Definition | None) -> Definition:
+        """The definition ``entry`` makes, the same object in every walk."""
+        start_row = prefix[0].start_point.row if prefix else entry.start_row
+        key = (entry.node.id, depth, parent.key if parent is not None else -1, start_row)
+        found = self.definitions.get(key)
+        if found is None:
+            found = self.definitions[key] = self._read_definition(entry, start_row, depth, parent)
+        return found
+
+    def _read_definition(self, entry: Entry, start_row: int, depth: int, parent: Definition | None) -> Definition:
         reader = self.reader
+        node, member = entry.node, entry.member
         name = reader.name(member.node) or reader.name(node) or "?"
         if member.kind == "function":
             kind = label = "method" if parent is not None and parent.kind == "class" else "function"
@@ -177,8 +230,8 @@ class _Walker:
             kind=kind,
             label=label,
             qualified=f"{parent.qualified}.{name}" if parent is not None else name,
-            start_row=prefix[0].start_point.row if prefix else node.start_point.row,
-            end_row=last_row(node),
+            start_row=start_row,
+            end_row=entry.last_row,
             depth=depth,
             key=member.node.start_byte,
             node=member.node,

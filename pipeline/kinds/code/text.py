@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate, repeat
+from operator import add
 
 from ...wording import line_span
 
@@ -34,13 +36,9 @@ class Source:
 
     def __init__(self, content: str):
         self.data = content.encode(ENCODING, ERRORS)
-        starts = [0]
-        find = self.data.find
-        at = find(b"\n")
-        while at != -1:
-            starts.append(at + 1)
-            at = find(b"\n", at + 1)
-        self.starts = starts
+        # Each row starts one byte (its newline) past the end of the one before.
+        widths = map(add, map(len, self.data.split(b"\n")), repeat(1))
+        self.starts = list(accumulate(widths, initial=0))[:-1]
 
     @property
     def rows(self) -> int:

@@ -8,10 +8,13 @@ column. Each function maps a row index to the reason it is worth showing.
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections import Counter
+from itertools import compress
 from typing import Any
 
-from .signals import Columns, finite
+from .signals import Columns
 
 _MISSING_SHARE = 0.05  # a column null or absent in at most this share of rows is "usually filled"
 _MAX_MISSING = 12  # null rows kept per column
@@ -25,8 +28,9 @@ def missing_rows(columns: Columns) -> dict[int, str]:
     for key, values in columns.values.items():
         if len(values) < _MIN_ROWS:
             continue
-        empty = [i for i, v in enumerate(values) if v is None]
-        if empty and len(empty) <= max(1, len(values) * _MISSING_SHARE):
+        nulls = values.count(None)  # no JSON value but null equals None
+        if nulls and nulls <= max(1, len(values) * _MISSING_SHARE):
+            empty = [i for i, v in enumerate(values) if v is None]
             for i in empty[:_MAX_MISSING]:
                 flagged.setdefault(i, f"null {key}")
     return flagged
@@ -36,15 +40,16 @@ def extreme_rows(columns: Columns) -> dict[int, str]:
     """For each numeric column, the first row holding its minimum and the first holding its maximum."""
     flagged: dict[int, str] = {}
     for key, values in columns.values.items():
-        numbers = [(x, i) for i, v in enumerate(values) if (x := finite(v)) is not None]
+        rows, numbers = columns.numbers(key)
         if len(numbers) < max(2, len(values) * 0.5):
             continue
-        low = min(numbers)  # ties go to the first row: (value, index) pairs
-        high = min(numbers, key=lambda pair: (-pair[0], pair[1]))
-        if low[0] == high[0]:
+        low, high = min(numbers), max(numbers)
+        if low == high:
             continue
-        flagged.setdefault(low[1], f"min {key}={_short(values[low[1]])}")
-        flagged.setdefault(high[1], f"max {key}={_short(values[high[1]])}")
+        # Ties go to the first row: index() finds the first equal number.
+        first_low, first_high = rows[numbers.index(low)], rows[numbers.index(high)]
+        flagged.setdefault(first_low, f"min {key}={_short(values[first_low])}")
+        flagged.setdefault(first_high, f"max {key}={_short(values[first_high])}")
     return flagged
 
 
@@ -56,29 +61,57 @@ def date_rows(columns: Columns, latest: int = 1) -> dict[int, str]:
     """
     flagged: dict[int, str] = {}
     for key, values in columns.values.items():
-        dates = [(v.replace("/", "-"), i) for i, v in enumerate(values) if isinstance(v, str) and _DATE.match(v)]
-        if len(dates) < max(2, len(values) * 0.5):
+        kinds = columns.types[key]
+        if kinds == {str}:  # the pattern tried on every value in one pass
+            rows = list(compress(range(len(values)), map(_DATE.match, values)))
+        elif any(issubclass(kind, str) for kind in kinds):
+            rows = [i for i, v in enumerate(values) if isinstance(v, str) and _DATE.match(v)]
+        else:
             continue
-        dates.sort()
-        flagged.setdefault(dates[0][1], f"earliest {key}")
-        newest = sorted(dates, key=lambda pair: (pair[0], -pair[1]))[-latest:]
-        for _, i in reversed(newest):
-            flagged.setdefault(i, f"latest {key}")
+        if len(rows) < max(2, len(values) * 0.5):
+            continue
+        dates = [values[i].replace("/", "-") for i in rows]
+        # Ties go to the first row: index() finds the first equal date.
+        flagged.setdefault(rows[dates.index(min(dates))], f"earliest {key}")
+        # The latest dates, latest first, each date's first row first (as many as it has among them).
+        start, previous = 0, None
+        for date in heapq.nlargest(latest, dates):
+            start = dates.index(date, start if date == previous else 0)
+            flagged.setdefault(rows[start], f"latest {key}")
+            start, previous = start + 1, date
     return flagged
 
 
 def category_rows(columns: Columns) -> dict[int, str]:
     """The first row of each value of each low-cardinality column (every kind of weather is seen once)."""
     flagged: dict[int, str] = {}
-    for key in columns.categorical:
-        values = columns.values[key]
-        first: dict[tuple[type, Any], int] = {}
-        for i, v in enumerate(values):
-            if isinstance(v, (str, bool, int)):
-                first.setdefault((type(v), v), i)
+    for key, counts in columns.categorical.items():
+        first = _first_rows(columns.values[key], columns.types[key], counts)
         for (_, value), i in sorted(first.items(), key=lambda kv: kv[1]):
             flagged.setdefault(i, f"category {key}={_short(value)}")
     return flagged
+
+
+def _first_rows(values: list[Any], kinds: frozenset[type], counts: Counter) -> dict[tuple[type, Any], int]:
+    """The first row of each string, boolean or integer value (keyed by type too: 1 is not True).
+
+    ``counts`` are the column's values counted: when they are all of one type, each one's first
+    row is where index() finds it.
+    """
+    if len(kinds) == 1 and issubclass(next(iter(kinds)), (str, bool, int)):
+        kind = next(iter(kinds))
+        return {(kind, value): values.index(value) for value in counts}
+    backwards = values[::-1]
+    try:
+        # Read from the end, each value's first row is the last one written.
+        first = dict(zip(zip(map(type, backwards), backwards), range(len(values) - 1, -1, -1)))
+    except TypeError:  # objects or lists in the column
+        first = {}
+        for i, v in enumerate(values):
+            if isinstance(v, (str, bool, int)):
+                first.setdefault((type(v), v), i)
+        return first
+    return {slot: i for slot, i in first.items() if issubclass(slot[0], (str, bool, int))}
 
 
 def _short(value: Any) -> str:

@@ -7,8 +7,9 @@ like an array, its keys the positions of its entries.
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from . import render
@@ -48,14 +49,20 @@ class Collection:
     @property
     def scalars(self) -> bool:
         """True when no row is an object or a list (a list of versions, a map of dates)."""
-        return not any(isinstance(row, (dict, list)) for row in self.rows)
+        return not any(issubclass(kind, (dict, list)) for kind in set(map(type, self.rows)))
 
 
 def child_path(path: str, key: str | int) -> str:
     """The path of ``key`` inside the value at ``path``."""
     if isinstance(key, int):
         return f"{path}[{key}]"
-    return f"{path}.{key}" if key.isidentifier() else f"{path}[{json.dumps(key)}]"
+    # encode_basestring_ascii is what json.dumps does with a string, without its argument handling.
+    return f"{path}.{key}" if key.isidentifier() else f"{path}[{encode_basestring_ascii(key)}]"
+
+
+def child_paths(path: str, keys: list[str]) -> list[str]:
+    """``child_path`` of each key of an object, at once."""
+    return [f"{path}.{key}" if key.isidentifier() else f"{path}[{encode_basestring_ascii(key)}]" for key in keys]
 
 
 def find_collections(doc: Any, min_chars: int, surrogates: bool) -> list[Collection]:
@@ -84,34 +91,39 @@ def find_collections(doc: Any, min_chars: int, surrogates: bool) -> list[Collect
 
 def _as_collection(path: str, value: Any, surrogates: bool) -> Collection | None:
     if isinstance(value, list) and len(value) >= MIN_ROWS and _row_like(value):
-        return Collection(path, value, value, [render.dumps(row, surrogates) for row in value])
+        return Collection(path, value, value, render.dumps_each(value, surrogates))
     if isinstance(value, dict) and len(value) >= MIN_MAP_KEYS and _map_like(list(value.values())):
-        keys = list(value)
-        texts = [render.dumps({key: row}, surrogates) for key, row in value.items()]
-        return Collection(path, value, list(value.values()), texts, keys)
+        keys, rows = list(value), list(value.values())
+        # The text of the one-entry object {key: row}, from the key's and the row's.
+        pairs = zip(render.dumps_each(keys, surrogates), render.dumps_each(rows, surrogates), strict=True)
+        texts = [f"{{{key}:{row}}}" for key, row in pairs]
+        return Collection(path, value, rows, texts, keys)
     return None
 
 
 def _row_like(values: list[Any]) -> bool:
-    records = sum(isinstance(v, dict) for v in values)
-    if records >= len(values) * 0.5 or all(isinstance(v, list) for v in values):
+    if set(map(type, values)) == {dict}:
         return True
-    return len(values) >= MIN_SCALARS and not any(isinstance(v, (dict, list)) for v in values)
+    kinds = Counter(map(type, values))  # counted by type: far fewer checks than values
+    records = sum(count for kind, count in kinds.items() if issubclass(kind, dict))
+    if records >= len(values) * 0.5 or all(issubclass(kind, list) for kind in kinds):
+        return True
+    return len(values) >= MIN_SCALARS and not any(issubclass(kind, (dict, list)) for kind in kinds)
 
 
 def _map_like(values: list[Any]) -> bool:
     """Values of one shape: scalars (dates, counts), or mostly objects (one record per key)."""
-    if all(isinstance(v, _SCALAR_TYPES) for v in values):
+    kinds = Counter(map(type, values))
+    if all(issubclass(kind, _SCALAR_TYPES) for kind in kinds):
         return True
-    return sum(isinstance(v, dict) for v in values) >= len(values) * 0.9
+    return sum(count for kind, count in kinds.items() if issubclass(kind, dict)) >= len(values) * 0.9
 
 
 def skeleton(doc: Any, collections: list[Collection], depth: int = 0) -> Any:
     """The document with each big collection replaced by a pointer to where its rows are shown."""
     for collection in collections:
         if doc is collection.source:
-            noun = "records" if collection.keys is None else "entries"
-            return f"<{len(collection.rows)} {noun}: {collection.path} below>"
+            return _pointer(collection)
     if depth > MAX_DEPTH:
         return doc
     if isinstance(doc, dict):
@@ -119,6 +131,43 @@ def skeleton(doc: Any, collections: list[Collection], depth: int = 0) -> Any:
     if isinstance(doc, list):
         return [skeleton(v, collections, depth + 1) for v in doc]
     return doc
+
+
+def _pointer(collection: Collection) -> str:
+    noun = "records" if collection.keys is None else "entries"
+    return f"<{len(collection.rows)} {noun}: {collection.path} below>"
+
+
+def minified_text(doc: Any, collections: list[Collection], rest_text: str, surrogates: bool) -> str:
+    """``render.dumps(doc)``, the collections' rows joined from their texts rather than written again.
+
+    ``rest_text`` is the skeleton written: each collection's text goes where its pointer is, when
+    the pointer is written there once and nowhere else (a string of the document could equal it).
+    """
+    if not collections:
+        return render.dumps(doc, surrogates)
+    if collections[0].source is doc:
+        return _text_of(collections[0])
+    spots = []
+    for collection in collections:
+        pointer = render.dumps(_pointer(collection), surrogates)
+        if rest_text.count(pointer) != 1:
+            return render.dumps(doc, surrogates)
+        spots.append((rest_text.index(pointer), len(pointer), collection))
+    parts, done = [], 0
+    for start, length, collection in sorted(spots, key=lambda spot: spot[0]):
+        parts += [rest_text[done:start], _text_of(collection)]
+        done = start + length
+    parts.append(rest_text[done:])
+    return "".join(parts)
+
+
+def _text_of(collection: Collection) -> str:
+    """The collection minified, from its rows' texts."""
+    if collection.keys is None:
+        return f"[{','.join(collection.texts)}]"
+    # Each entry's text is the one-entry object '{"key":value}'.
+    return "{" + ",".join([entry[1:-1] for entry in collection.texts]) + "}"
 
 
 def strings_in(doc: Any, limit: int = 2000) -> frozenset[str]:

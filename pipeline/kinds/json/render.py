@@ -7,12 +7,51 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from json.encoder import c_make_encoder, encode_basestring
 from typing import Any
 
 # One encoder for every call: json.dumps with arguments builds a new one each time.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_DEPTH = 40
+
+
+def _core(default: Callable[[Any], Any]) -> Callable[[Any, int], Sequence[str]] | None:
+    """The encoder's C core, built once: JSONEncoder.encode builds one per call, which costs more than
+    writing a short row. Without circular-reference markers (parsed JSON has no cycles) it keeps no
+    state between calls; deep nesting still raises RecursionError. None without the C accelerator."""
+    if c_make_encoder is None:
+        return None
+    encoder = _ENCODER
+    return c_make_encoder(
+        None,
+        default,
+        encode_basestring,
+        encoder.indent,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+
+# A whole collection's rows are written in one call of the core, a mark between each two, and cut
+# apart at the marks: a call costs about as much as writing a short row. The mark is written as
+# "\u0000" (control characters are always escaped), so the text holds that once per mark unless a
+# row holds it too, which its count tells.
+_BETWEEN = object()
+_MARK = "\x00"
+_ESCAPED_MARK = encode_basestring(_MARK)[1:-1]
+_SEPARATOR = f",{encode_basestring(_MARK)},"
+
+
+def _mark(value: Any) -> Any:
+    return _MARK if value is _BETWEEN else _ENCODER.default(value)
+
+
+_encode_core = _core(_ENCODER.default)
+_encode_marked = _core(_mark)
 
 # Indices of a long list worth showing besides its ends (failures, query matches, outliers).
 Picker = Callable[[list[Any]], list[int]]
@@ -47,10 +86,31 @@ def dumps(value: Any, surrogates: bool = False) -> str:
     encodable as UTF-8): those alone are written as ``\\uXXXX`` escapes, which
     is still valid JSON for the same value, so the rest of the text stays readable.
     """
-    text = _ENCODER.encode(value)
+    if type(value) is str:
+        text = encode_basestring(value)
+    elif _encode_core is not None:
+        text = "".join(_encode_core(value, 0))
+    else:
+        text = _ENCODER.encode(value)
     if surrogates:
         text = _LONE_SURROGATE.sub(_escape, text)
     return text
+
+
+def dumps_each(values: Sequence[Any], surrogates: bool = False) -> list[str]:
+    """``dumps`` of each value: a whole collection's rows written at once (see ``_BETWEEN``)."""
+    if len(values) > 1 and not surrogates and set(map(type, values)) == {str}:
+        # Strings alone: one string, the mark between each two, written and cut the same way.
+        text = encode_basestring(_MARK.join(values))
+        if text.count(_ESCAPED_MARK) == len(values) - 1:
+            return text.replace(_ESCAPED_MARK, f'"{_MARK}"').split(_MARK)
+    elif len(values) > 1 and not surrogates and _encode_marked is not None:
+        marked = [_BETWEEN] * (2 * len(values) - 1)
+        marked[::2] = values
+        text = "".join(_encode_marked(marked, 0))
+        if text.count(_ESCAPED_MARK) == len(values) - 1:
+            return text[1:-1].split(_SEPARATOR)
+    return [dumps(value, surrogates) for value in values]
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -113,8 +173,14 @@ def common_keys(rows: Sequence[Any]) -> tuple[str, ...] | None:
 
     None when some record is itself a list: its text would look like a table row.
     """
-    shapes = Counter(tuple(row) for row in rows if isinstance(row, dict))
-    if not shapes or any(isinstance(row, list) for row in rows):
+    kinds = set(map(type, rows))
+    if any(issubclass(kind, list) for kind in kinds) or not any(issubclass(kind, dict) for kind in kinds):
+        return None
+    if kinds == {dict}:
+        shapes = Counter(map(tuple, rows))
+    else:
+        shapes = Counter(tuple(row) for row in rows if isinstance(row, dict))
+    if not shapes:
         return None
     keys, count = shapes.most_common(1)[0]
     return keys if count >= len(rows) * 0.5 and keys else None
@@ -125,16 +191,23 @@ def is_table_row(row: Any, columns: tuple[str, ...] | None) -> bool:
     return columns is not None and isinstance(row, dict) and len(row) == len(columns) and tuple(row) == columns
 
 
-def constant_columns(rows: Sequence[Any], columns: tuple[str, ...] | None) -> tuple[str, ...]:
+def table_flags(rows: Sequence[Any], columns: tuple[str, ...] | None) -> list[bool]:
+    """``is_table_row`` of each row, at once (empty without columns)."""
+    if columns is None:
+        return []
+    if set(map(type, rows)) == {dict}:  # a dict's keys in order are its shape
+        return list(map(columns.__eq__, map(tuple, rows)))
+    return [is_table_row(row, columns) for row in rows]
+
+
+def constant_columns(table: Sequence[dict[str, Any]], columns: tuple[str, ...] | None) -> tuple[str, ...]:
     """The columns holding one same value in every table row (a venv's path in ``pip list -v``).
 
-    Said once in the header instead of in every row; at least one column is
-    left in the rows, and fewer than three rows are not worth it.
+    ``table`` are the records that are table rows under ``columns``. Said once
+    in the header instead of in every row; at least one column is left in the
+    rows, and fewer than three rows are not worth it.
     """
-    if columns is None:
-        return ()
-    table = [row for row in rows if is_table_row(row, columns)]
-    if len(table) < 3:
+    if columns is None or len(table) < 3:
         return ()
     first = table[0]
     constant = tuple(
@@ -143,18 +216,29 @@ def constant_columns(rows: Sequence[Any], columns: tuple[str, ...] | None) -> tu
     return constant if len(constant) < len(columns) else constant[1:]
 
 
-def render_row(
-    row: Any, columns: tuple[str, ...] | None, surrogates: bool, constants: Sequence[str] = ()
-) -> str:
-    """A table row (``[v1,v2,...]``) when the record has exactly ``columns``, else the record itself.
+def table_row(row: dict[str, Any], surrogates: bool, constants: Sequence[str] = ()) -> str:
+    """A table row's values (``[v1,v2,...]``), leaving out the ``constants`` the header states once."""
+    if constants:
+        return dumps([value for key, value in row.items() if key not in constants], surrogates)
+    return dumps(list(row.values()), surrogates)
 
-    ``constants`` are columns the header states once: a table row leaves them out.
-    """
-    if is_table_row(row, columns):
-        if constants:
-            return dumps([value for key, value in row.items() if key not in constants], surrogates)
-        return dumps(list(row.values()), surrogates)
-    return dumps(row, surrogates)
+
+def is_shortened(value: Any, limits: Limits) -> bool:
+    """True when :func:`shorten` with ``limits`` would change ``value`` (it walks the same way)."""
+    stack = [(value, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if len(value) > limits.string:
+                return True
+        elif depth <= _MAX_DEPTH:
+            if isinstance(value, dict):
+                stack.extend((child, depth + 1) for child in value.values())
+            elif isinstance(value, list):
+                if len(value) > limits.items:
+                    return True
+                stack.extend((child, depth + 1) for child in value)
+    return False
 
 
 def header(

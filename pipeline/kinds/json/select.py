@@ -135,7 +135,7 @@ def candidates(
     if boundaries:
         ordered += sorted(missing_rows(columns).items())
     # An outlier is also its column's min or max: named an outlier, it says it is not the usual spread.
-    ordered += sorted(outlier_rows(columns.values).items())
+    ordered += sorted(outlier_rows(columns).items())
     if boundaries:
         ordered += sorted(extreme_rows(columns).items())
         ordered += sorted(date_rows(columns, latest).items())
@@ -183,7 +183,7 @@ def category_field(columns: Columns, flagged: Sequence[int]) -> str | None:
         if len(counts) > 12:
             continue
         mode = counts.most_common(1)[0][0]
-        off_all = sum(v != mode for v in values) / len(values)
+        off_all = (len(values) - values.count(mode)) / len(values)  # count() finds the values equal to it
         off_flagged = sum(values[i] != mode for i in flagged_set) / len(flagged_set) if flagged_set else 0.0
         score = (off_flagged - off_all) if flagged_set else -off_all
         if best is None or score > best[0]:

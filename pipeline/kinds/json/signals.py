@@ -9,14 +9,18 @@ and fits them to a budget. Everything here is deterministic: no set order reache
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 import json
 import math
 import re
 import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from operator import contains, ge, is_not, itemgetter, le, ne, sub, truediv
 from typing import Any
 
 # Values that say something went wrong, wherever they sit in a record.
@@ -31,6 +35,30 @@ _FAILURE_CODE_RE = re.compile(
     r"[a-z](Exception|Error)\b|\b[A-Z0-9_]*(ERROR|FAIL|FAILED|FAILURE|TIMEOUT|TIMEDOUT|TIMED_OUT|UNAVAILABLE|"
     r"REFUSED|DENIED|FORBIDDEN|UNAUTHORI[SZ]ED|BAD_GATEWAY|ABORTED|CRASHED|PANIC|EXHAUSTED|NOT_FOUND)\b"
 )
+# Each failure word above holds one of these (lower-cased): an ASCII text holding none cannot match
+# either pattern, and searching for them is far cheaper than for those (about 30 case-blind words).
+_FAILURE_HINTS = (
+    "err|fail|fatal|exception|traceback|panic|timeout|timed|refused|denied|unavailable|unreachable|crash|abort|"
+    "invalid|forbidden|unauthori|not found|not_found|exhausted|overflow|killed|oom|rejected|critical|unhealthy|"
+    "degraded|broken|bad_gateway"
+).split("|")
+
+
+def _any_of(words: Sequence[str]) -> str:
+    """A pattern finding any of ``words``, one branch per first letter (the matcher tries one, not all)."""
+    branches: dict[str, list[str]] = {}
+    for word in sorted(words):
+        branches.setdefault(word[0], []).append(word[1:])
+    parts = []
+    for first, rests in branches.items():
+        if "" in rests or len(rests) == 1:  # a word that is a prefix of others finds them all
+            parts.append(re.escape(first + min(rests, key=len)))
+        else:
+            parts.append(f"{re.escape(first)}(?:{_any_of(rests)})")
+    return "|".join(parts)
+
+
+_FAILURE_HINT_RE = re.compile(_any_of(_FAILURE_HINTS))
 _SUCCESS_WORDS = {"ok", "success", "succeeded", "passed", "pass", "done", "completed", "healthy", "true"}
 _MAX_FAILURE_SHARE = 0.5  # a "failure" value shared by most rows is the norm, not an anomaly
 _OUTLIER_SCORE = 6.0  # robust z-score (distance from the median in MADs)
@@ -44,6 +72,7 @@ _GAP_FACTOR = 20.0  # a step this many times the usual step is a gap
 _QUERY_MAX_WORDS = 16
 _MAX_STATUS_CHARS = 1000  # longer text nested in a record is prose or a document, not a status
 NESTED_MIN = 20  # nested lists of objects or strings at least this long get statistics of their own
+_SERIES_BLOCK = 256  # timestamps parsed at a time while a field looks sorted
 _DIGITS = re.compile(r"\d+")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _QUERY_WORD = re.compile(r"[^\s'\"`,;()=<>]{2,}")
@@ -60,6 +89,15 @@ class Columns:
 
     values: dict[str, list[Any]]
     categorical: dict[str, Counter]
+    types: dict[str, frozenset[type]]  # the types of each column's values: most checks need no more
+    _numbers: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)
+
+    def numbers(self, key: str) -> tuple[list[int], list[float]]:
+        """The rows of column ``key`` holding a finite number, and those numbers (see :func:`_finite`)."""
+        found = self._numbers.get(key)
+        if found is None:
+            found = self._numbers[key] = _finite_numbers(self.values[key], self.types[key])
+        return found
 
 
 def columns_of(rows: Sequence[Any]) -> Columns:
@@ -68,11 +106,21 @@ def columns_of(rows: Sequence[Any]) -> Columns:
     Computed once per array and shared by the selection and the summary; the
     statistics that need scalars skip the objects and lists in a column.
     """
-    records = [_fields(row) for row in rows]
-    keys = dict.fromkeys(k for record in records for k in record)
-    values = {key: [record.get(key) for record in records] for key in keys}
-    categorical = {key: counts for key, column in values.items() if (counts := _categorical(column)) is not None}
-    return Columns(values, categorical)
+    if not any(issubclass(kind, (dict, list)) for kind in set(map(type, rows))):
+        values = {"value": list(rows)} if rows else {}
+    else:
+        records = [row if isinstance(row, dict) else _fields(row) for row in rows]
+        keys = list(dict.fromkeys(itertools.chain.from_iterable(records)))
+        if len(keys) > 1 and set(map(len, records)) == {len(keys)}:
+            # Every record has every key (none has one the union lacks): read the columns off in one pass.
+            values = dict(zip(keys, map(list, zip(*map(itemgetter(*keys), records)))))
+        else:
+            values = {key: list(map(dict.get, records, itertools.repeat(key))) for key in keys}
+    types = {key: frozenset(map(type, column)) for key, column in values.items()}
+    categorical = {
+        key: counts for key, column in values.items() if (counts := _categorical(column, types[key])) is not None
+    }
+    return Columns(values, categorical, types)
 
 
 def _fields(row: Any) -> dict[str, Any]:
@@ -122,7 +170,27 @@ def _is_number(value: Any) -> bool:
     return type(value) in _NUMBER_TYPES
 
 
-def finite(value: Any) -> float | None:
+def _finite_numbers(values: list[Any], kinds: frozenset[type]) -> tuple[list[int], list[float]]:
+    """The indices of the finite numbers in ``values`` (of types ``kinds``) and those numbers as floats."""
+    if not kinds & _NUMBER_TYPES:  # most text columns
+        return [], []
+    if kinds <= _NUMBER_TYPES:
+        rows, numbers = list(range(len(values))), values
+    else:
+        rows = [i for i, v in enumerate(values) if type(v) in _NUMBER_TYPES]
+        numbers = [values[i] for i in rows]
+    try:
+        floats = list(map(float, numbers))
+    except OverflowError:  # a huge JSON integer: check each one
+        pairs = [(i, x) for i, v in zip(rows, numbers) if (x := _finite(v)) is not None]
+        return [i for i, _ in pairs], [x for _, x in pairs]
+    if all(map(math.isfinite, floats)):
+        return rows, floats
+    pairs = [(i, x) for i, x in zip(rows, floats) if math.isfinite(x)]
+    return [i for i, _ in pairs], [x for _, x in pairs]
+
+
+def _finite(value: Any) -> float | None:
     """``value`` as a float when it is a finite number (huge JSON integers overflow floats)."""
     if type(value) not in _NUMBER_TYPES:
         return None
@@ -133,40 +201,56 @@ def finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _looks_like_status_codes(values: list[Any]) -> bool:
+def _looks_like_status_codes(values: list[Any], kinds: frozenset[type]) -> bool:
     """HTTP-like status codes: few distinct integers in 100-599, the usual one a 2xx/3xx.
 
     A latency or size column whose usual value happens to be 250 is not one.
     """
-    codes = Counter(v for v in values if type(v) in _NUMBER_TYPES)
-    if not codes or len(codes) > 30 or sum(codes.values()) < len(values) * 0.9:
+    if kinds <= _NUMBER_TYPES:
+        numbers = values
+    else:
+        numbers = [v for v in values if type(v) in _NUMBER_TYPES]
+    if not numbers or len(numbers) < len(values) * 0.9:
         return False
-    if not all(100 <= v < 600 and float(v).is_integer() for v in codes):
+    codes = set(numbers)  # counted only when they may be codes: most numeric columns are not
+    if len(codes) > 30 or not all(100 <= v < 600 and float(v).is_integer() for v in codes):
         return False
-    usual = codes.most_common(1)[0][0]
+    usual = Counter(numbers).most_common(1)[0][0]
     return 200 <= usual < 400
 
 
 class _Column:
     """What is usual in one field, to judge a single value against."""
 
-    def __init__(self, values: list[Any], nested_failure: NestedFailure):
-        self.mostly_true = sum(v is True for v in values) > len(values) / 2
-        self.status_codes = _looks_like_status_codes(values)
+    def __init__(self, values: list[Any], kinds: frozenset[type], nested_failure: NestedFailure):
+        self.values = values
+        self.kinds = kinds
         self.nested_failure = nested_failure
         self._cache: dict[tuple[type, Any], bool] = {}
+
+    # Only a column holding false or numbers needs these: most columns never pay for them.
+    @functools.cached_property
+    def mostly_true(self) -> bool:
+        return sum(v is True for v in self.values) > len(self.values) / 2
+
+    @functools.cached_property
+    def status_codes(self) -> bool:
+        return _looks_like_status_codes(self.values, self.kinds)
 
     def is_failure(self, value: Any) -> bool:
         """True when ``value`` says something went wrong (cached: columns repeat their values)."""
         if isinstance(value, (dict, list)):
-            return self._judge(value)
+            return self.judge(value)
         key = (type(value), value)
         verdict = self._cache.get(key)
         if verdict is None:
-            verdict = self._cache[key] = self._judge(value)
+            verdict = self._cache[key] = self.judge(value)
         return verdict
 
-    def _judge(self, value: Any) -> bool:
+    def judge(self, value: Any) -> bool:
+        """True when ``value`` says something went wrong (not cached: for values judged once)."""
+        if type(value) is str:  # most values: the checks below, in their order, for a string
+            return value != "" and value.strip().lower() not in _SUCCESS_WORDS and _says_failure(value)
         # Empty values are the healthy state of error-like fields ("error": null).
         if value is None or value is True or value == "" or value == [] or value == {}:
             return False
@@ -179,10 +263,18 @@ class _Column:
         if is_nested_table(value):
             return self.nested_failure(value)
         # A README inside a record (pip inspect's description) mentions errors without being one.
-        return any(_says_failure(s) for s in _strings(value) if len(s) <= _MAX_STATUS_CHARS)
+        texts = [s for s in _strings(value) if len(s) <= _MAX_STATUS_CHARS]
+        # One hint search over them all rules out most records (no hint word spans a line break).
+        joined = "\n".join(texts)
+        if joined.isascii() and not _FAILURE_HINT_RE.search(joined.lower()):
+            return False
+        return any(_says_failure(s) for s in texts)
 
 
 def _says_failure(text: str) -> bool:
+    # Non-ASCII text skips the hint: case-blind matching also folds a few non-ASCII letters (K, ſ) to ASCII ones.
+    if text.isascii() and not _FAILURE_HINT_RE.search(text.lower()):
+        return False
     return bool(_FAILURE_RE.search(text) or _FAILURE_CODE_RE.search(text))
 
 
@@ -196,7 +288,7 @@ def failure_rows(columns: Columns, n: int, nested_failure: NestedFailure) -> dic
     """
     flagged: dict[int, tuple[str, str]] = {}
     for key, values in columns.values.items():
-        column = _Column(values, nested_failure)
+        column = _Column(values, columns.types[key], nested_failure)
         hits = _failing(values, column)
         inside = [i for i in hits if _has_nested_failure(values[i], nested_failure)]
         if len(hits) > max(1, n * _MAX_FAILURE_SHARE):
@@ -214,16 +306,41 @@ def _has_nested_failure(value: Any, nested_failure: NestedFailure) -> bool:
 
 def _failing(values: list[Any], column: _Column) -> list[int]:
     """Indices of failing values; judges each distinct value once (columns repeat their values)."""
+    kinds = column.kinds
+    if kinds == {str}:  # the usual text column
+        bad = {text for text in _hinted(list(set(values))) if column.judge(text)}
+        return [i for i, v in enumerate(values) if v in bad] if bad else []
+    if kinds <= _NUMBER_TYPES and not column.status_codes:  # a number fails only as an HTTP error code
+        return []
     try:
         distinct = set(zip(map(type, values), values))
-    except TypeError:  # objects or lists in the column: judge each one
-        return [i for i, v in enumerate(values) if column.is_failure(v)]
-    bad = [v for _, v in distinct if column.is_failure(v)]
+    except TypeError:  # objects or lists in the column: judge each one but the nulls (never a failure)
+        present = itertools.compress(itertools.count(), map(is_not, values, itertools.repeat(None)))
+        return [i for i in present if column.is_failure(values[i])]
+    suspects = set(_hinted([v for kind, v in distinct if kind is str]))
+    # Keyed by type too: a set of values alone conflates 1 with True and 0 with False.
+    bad = {pair for pair in distinct if (pair[0] is not str or pair[1] in suspects) and column.judge(pair[1])}
     if not bad:
         return []
-    # is_failure again because a set conflates 1 with True and 0 with False.
-    bad_set = set(bad)
-    return [i for i, v in enumerate(values) if v in bad_set and column.is_failure(v)]
+    return [i for i, pair in enumerate(zip(map(type, values), values)) if pair in bad]
+
+
+def _hinted(texts: list[str]) -> list[str]:
+    """The texts that may say failure: the ASCII ones holding a hint word, and all others."""
+    # A text without a hint word cannot fail: one search over them all finds the few worth judging.
+    joined = "\n".join(texts)
+    if joined.isascii():
+        plain, found = texts, []
+    else:
+        plain = [text for text in texts if text.isascii()]
+        found = [text for text in texts if not text.isascii()]
+        joined = "\n".join(plain)
+    # No hint word holds a line break, so no match spans two texts.
+    starts: list[int] = []
+    for match in _FAILURE_HINT_RE.finditer(joined.lower()):
+        starts = starts or list(itertools.accumulate((len(text) + 1 for text in plain), initial=0))
+        found.append(plain[bisect.bisect_right(starts, match.start()) - 1])
+    return found
 
 
 def _signature(value: Any) -> str:
@@ -265,7 +382,7 @@ def query_rows(texts: Sequence[str], query: str | None) -> list[tuple[int, int]]
         return []
     limit = max(1, len(texts) // 2)
     needle = query.strip().lower()
-    exact = [i for i, text in enumerate(texts) if needle in text]
+    exact = _holding(texts, needle)
     if exact and len(exact) <= limit:
         return [(i, 1) for i in exact]
     words = sorted(set(w.strip(".:!?") for w in _QUERY_WORD.findall(needle)) - {needle})[:_QUERY_MAX_WORDS]
@@ -273,42 +390,67 @@ def query_rows(texts: Sequence[str], query: str | None) -> list[tuple[int, int]]
     for word in words:
         if len(word) < 2:
             continue
-        hits = [i for i, text in enumerate(texts) if word in text]
+        hits = _holding(texts, word)
         if len(hits) <= limit:
             score.update(hits)
     return sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def outlier_rows(columns: dict[str, list[Any]]) -> dict[int, str]:
+def _holding(texts: Sequence[str], needle: str) -> list[int]:
+    """Indices of the texts holding ``needle``, at C speed."""
+    return list(itertools.compress(itertools.count(), map(contains, texts, itertools.repeat(needle))))
+
+
+def outlier_rows(columns: Columns) -> dict[int, str]:
     """Rows far from their field's median, in units of the median absolute deviation."""
     flagged: dict[int, str] = {}
-    for key, values in columns.items():
-        numbers = [(i, x) for i, v in enumerate(values) if (x := finite(v)) is not None]
-        if len(numbers) < 8 or len(numbers) < len(values) * 0.5:
+    for key, values in columns.values.items():
+        rows, only = columns.numbers(key)
+        if len(only) < 8 or len(only) < len(values) * 0.5:
             continue
-        only = [x for _, x in numbers]
-        if only == sorted(only) and len(set(only)) == len(only):
+        ordered = sorted(only)
+        if only == ordered and len(set(only)) == len(only):
             continue  # ids, sequence numbers, sorted timestamps: every value is "unusual"
-        median = statistics.median(only)
-        spread = 1.4826 * statistics.median(abs(x - median) for x in only)
+        median = _median(ordered)
+        deviations = list(map(abs, map(sub, only, itertools.repeat(median))))  # abs(x - median), at C speed
+        spread = 1.4826 * _median(sorted(deviations))
         if spread == 0:
             # Nearly constant: the few values that differ are the outliers.
-            odd = [(i, abs(x - median)) for i, x in numbers if x != median]
-            if len(odd) > len(numbers) * 0.02:
+            odd = [(i, d) for i, x, d in zip(rows, only, deviations) if x != median]
+            if len(odd) > len(only) * 0.02:
                 continue
             scored = odd
         else:
-            scored = [(i, abs(x - median) / spread) for i, x in numbers]
-            scored = [(i, s) for i, s in scored if s > _OUTLIER_SCORE]
+            scores = map(truediv, deviations, itertools.repeat(spread))
+            scored = [(i, s) for i, s in zip(rows, scores) if s > _OUTLIER_SCORE]
         for i, _ in sorted(scored, key=lambda pair: (-pair[1], pair[0]))[:_MAX_PER_REASON]:
             flagged.setdefault(i, f"outlier {key}={_short(values[i])}")
     return flagged
 
 
-def _categorical(values: list[Any]) -> Counter | None:
-    """Value counts of a low-cardinality field, or None when the field is not one."""
-    hashable = [v for v in values if isinstance(v, (str, bool, int)) and not isinstance(v, float)]
-    if len(hashable) < len(values) * 0.5:
+def _median(ordered: list[float]) -> float:
+    """``statistics.median`` of numbers already sorted (it would sort them again)."""
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _categorical(values: list[Any], kinds: frozenset[type]) -> Counter | None:
+    """Value counts of a low-cardinality field (of types ``kinds``), or None when the field is not one."""
+    counted = [issubclass(kind, (str, bool, int)) for kind in kinds]  # the types a category can have
+    if all(counted):
+        hashable = values
+    elif not any(counted):  # numbers with decimals, objects: none a category
+        return None
+    else:
+        # Counted by type first: a column of mostly floats or objects is ruled out without a pass in Python.
+        per_type = Counter(map(type, values))
+        if sum(n for kind, n in per_type.items() if issubclass(kind, (str, bool, int))) < len(values) * 0.5:
+            return None
+        hashable = [v for v in values if isinstance(v, (str, bool, int)) and not isinstance(v, float)]
+    # Too many distinct values among the first few already: no need to count them all (ids, dates).
+    if len(set(itertools.islice(hashable, 64))) > _CATEGORICAL_MAX_DISTINCT:
         return None
     counts = Counter(hashable)
     if len(counts) < 2 or len(counts) > _CATEGORICAL_MAX_DISTINCT or len(counts) > len(values) / 5:
@@ -325,10 +467,24 @@ def rare_rows(columns: Columns) -> dict[int, str]:
         for value, count in sorted(counts.items(), key=lambda kv: (kv[1], str(kv[0]))):
             if count > limit:
                 break
-            rows = [i for i, v in enumerate(values) if v == value and type(v) is type(value)]
-            for i in rows[:3]:
+            for i in _first_of(values, value, 3):
                 flagged.setdefault(i, f"rare {key}={_short(value)}")
     return flagged
+
+
+def _first_of(values: list[Any], value: Any, limit: int) -> list[int]:
+    """The first ``limit`` indices holding ``value`` with its type (1 is not True)."""
+    found: list[int] = []
+    start = 0
+    while len(found) < limit:
+        try:
+            index = values.index(value, start)
+        except ValueError:
+            break
+        if type(values[index]) is type(value):
+            found.append(index)
+        start = index + 1
+    return found
 
 
 def change_points(columns: Columns) -> list[int]:
@@ -340,7 +496,8 @@ def change_points(columns: Columns) -> list[int]:
     points: set[int] = set()
     for key in columns.categorical:
         values = columns.values[key]
-        starts = [i for i in range(1, len(values)) if values[i] != values[i - 1]]
+        # Most fields change more often than that: stop at the ninth change.
+        starts = list(itertools.islice(itertools.compress(itertools.count(1), map(ne, values[1:], values[:-1])), 9))
         if not 0 < len(starts) <= 8:
             continue
         bounds = [0, *starts, len(values)]
@@ -358,25 +515,27 @@ def sparse_rows(columns: Columns) -> dict[int, str]:
     """
     flagged: dict[int, str] = {}
     for key, values in columns.values.items():
-        present = [i for i, v in enumerate(values) if _has_content(v)]
-        if present and len(present) <= max(1, len(values) * _SPARSE_SHARE):
+        limit = max(1, len(values) * _SPARSE_SHARE)
+        present: list[int] = []
+        for i, v in enumerate(values):
+            if not (v is None or v is False or v == "" or v == [] or v == {}):
+                present.append(i)
+                if len(present) > limit:  # most fields are filled: stop as soon as this one is too full
+                    break
+        if present and len(present) <= limit:
             for i in present[:_MAX_PER_REASON]:
                 flagged.setdefault(i, f"rare field {key}")
     return flagged
 
 
-def _has_content(value: Any) -> bool:
-    return not (value is None or value is False or value == "" or value == [] or value == {})
-
-
 def gap_points(columns: Columns) -> list[int]:
     """Both sides of the biggest jumps in a sorted numeric or timestamp field (a pause, a restart)."""
     points: set[int] = set()
-    for values in columns.values.values():
-        series = _sorted_series(values)
+    for key in columns.values:
+        series = _sorted_series(columns, key)
         if series is None:
             continue
-        steps = [abs(b - a) for a, b in zip(series, series[1:])]
+        steps = list(map(abs, map(sub, series[1:], series)))
         positive = [s for s in steps if s > 0]
         if len(positive) < 8:
             continue
@@ -387,42 +546,45 @@ def gap_points(columns: Columns) -> list[int]:
     return sorted(points)
 
 
-def _sorted_series(values: list[Any]) -> list[float] | None:
+def _sorted_series(columns: Columns, key: str) -> list[float] | None:
     """The field as numbers (timestamps as epoch seconds) when every row has one and they are sorted.
 
-    Stops at the first value that is missing or out of order: most fields are
-    not sorted, and parsing every timestamp of a 50 MB array costs seconds.
+    The first value says which. Timestamps are read a block at a time, stopping at the first block
+    out of order: most fields are not sorted, and parsing every timestamp of a 50 MB array costs seconds.
     """
+    values = columns.values[key]
     if len(values) < 20:
         return None
     first = values[0]
-    convert = _epoch if isinstance(first, str) and _TIMESTAMP.match(first) else finite
+    if not (isinstance(first, str) and _TIMESTAMP.match(first)):
+        rows, numbers = columns.numbers(key)
+        return numbers if len(rows) == len(values) and _monotonic(numbers) else None
     series: list[float] = []
-    direction = 0  # +1 ascending, -1 descending, 0 not known yet
-    for value in values:
-        x = convert(value)
-        if x is None:
+    for start in range(0, len(values), _SERIES_BLOCK):
+        block = _epochs(values[start : start + _SERIES_BLOCK])
+        if block is None or not _monotonic(series[-1:] + block, series):
             return None
-        if series and x != series[-1]:
-            step = 1 if x > series[-1] else -1
-            if direction and step != direction:
-                return None
-            direction = step
-        series.append(x)
+        series += block
     return series
 
 
-def _epoch(value: Any) -> float | None:
-    """An ISO-8601 timestamp as seconds; a naive one is read as UTC (only differences matter)."""
-    if not isinstance(value, str):
-        return None
+def _monotonic(numbers: list[float], before: list[float] | None = None) -> bool:
+    """True when ``numbers`` never go down or never go up, the way ``before`` went if they continue it."""
+    rising = all(map(le, numbers, numbers[1:]))
+    falling = all(map(ge, numbers, numbers[1:]))
+    if before:  # the direction ``before`` took, if it changed at all
+        rising = rising and (before[0] <= before[-1])
+        falling = falling and (before[0] >= before[-1])
+    return rising or falling
+
+
+def _epochs(values: list[Any]) -> list[float] | None:
+    """ISO-8601 timestamps as seconds (a naive one read as UTC: only differences matter); None if one is not."""
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        moments = list(map(datetime.fromisoformat, values))
+    except (TypeError, ValueError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
+    return [(m if m.tzinfo is not None else m.replace(tzinfo=timezone.utc)).timestamp() for m in moments]
 
 
 def _short(value: Any) -> str:

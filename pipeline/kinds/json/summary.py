@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from itertools import filterfalse
 from typing import Any
 
 from .select import Selection, category_field
@@ -25,12 +26,12 @@ def array_summary(
     """The omission summary of one collection of ``total`` rows (a map's: entries) as parts, most important first."""
     kept, reasons = selection.kept, selection.reasons
     kept_set = set(kept)
-    dropped = [i for i in range(total) if i not in kept_set]
+    dropped = list(filterfalse(kept_set.__contains__, range(total)))
     head = f"{total} {noun} → {len(kept)} shown; {len(dropped)} omitted"
     flagged = [i for i, why in reasons.items() if why.startswith(("failure", "outlier", "rare", "null"))]
     key = category_field(columns, flagged) if dropped else None
     if key is not None:
-        head += f" ({_counts(key, [columns.values[key][i] for i in dropped])})"
+        head += f" ({_counts(key, list(map(columns.values[key].__getitem__, dropped)))})"
     parts = [head]
     if selection.dropped_failures:
         parts.append(f"{selection.dropped_failures} failing rows did not fit the budget")
@@ -45,22 +46,24 @@ def array_summary(
 
 def _counts(key: str, values: list[Any]) -> str:
     """``962 status=200, 8 status=503, 3 other``: the dropped rows by one field's values; sums to all."""
-    labels: dict[tuple[type, Any], str] = {}
-    counts: Counter[str] = Counter()
-    for value in values:
-        if isinstance(value, (dict, list)):
-            counts[_label(value)] += 1
-            continue
-        slot = (type(value), value)
-        label = labels.get(slot)
-        if label is None:
-            label = labels[slot] = _label(value)
-        counts[label] += 1
+    counts = _label_counts(values)
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     parts = [f"{n} {key}={label}" for label, n in ordered[:3]]
     if len(ordered) > 3:
         parts.append(f"{sum(n for _, n in ordered[3:])} other")
     return ", ".join(parts)
+
+
+def _label_counts(values: list[Any]) -> Counter[str]:
+    """How many values have each label; each distinct value labelled once (1 and True apart)."""
+    try:
+        slots = Counter(zip(map(type, values), values))
+    except TypeError:  # objects or lists among them: label each one
+        return Counter(map(_label, values))
+    counts: Counter[str] = Counter()
+    for (_, value), count in slots.items():
+        counts[_label(value)] += count
+    return counts
 
 
 def _label(value: Any) -> str:

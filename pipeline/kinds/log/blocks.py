@@ -9,9 +9,13 @@ compiler's caret), so a query for a test name returns its whole report.
 
 from __future__ import annotations
 
+from functools import cache
+
 from . import signals
 from .signals import Role
 
+# Role's members read once: a lookup on the enum class goes through its metaclass and costs more than the test.
+SUMMARY, SECTION, FRAME, PLAIN = Role.SUMMARY, Role.SECTION, Role.FRAME, Role.PLAIN
 _MAX_SECTION_LINES = 400
 _MAX_BLOCK_LINES = 120
 
@@ -19,19 +23,15 @@ _MAX_BLOCK_LINES = 120
 def sections(lines: list[str], roles: list[Role]) -> list[tuple[int, int]]:
     """``(start, end)`` of each failure section: the header line and the report under it."""
     found: list[tuple[int, int]] = []
-    index = 0
-    while index < len(lines):
-        if roles[index] is not Role.SECTION:
-            index += 1
-            continue
-        start = index
-        index += 1
+    is_passing = cache(signals.is_passing)  # each distinct line tested once
+    for start in [index for index, role in enumerate(roles) if role is SECTION]:
+        index = start + 1
         while index < len(lines) and index - start < _MAX_SECTION_LINES:
             line, role = lines[index], roles[index]
             # A bare rule right under the header belongs to it (unittest draws one there).
-            if role in (Role.SECTION, Role.SUMMARY) or (signals.is_separator(line) and index > start + 1):
+            if role is SECTION or role is SUMMARY or (signals.is_separator(line) and index > start + 1):
                 break
-            if role is Role.PLAIN and signals.is_passing(line):
+            if role is PLAIN and is_passing(line):
                 break
             index += 1
         end = index
@@ -48,6 +48,7 @@ def blocks(lines: list[str], roles: list[Role], failure_sections: list[tuple[int
     """
     spans: list[tuple[int, int]] = []
     section_end = dict(failure_sections)
+    is_continuation = cache(signals.is_continuation)  # each distinct line tested once
     index = 0
     while index < len(lines):
         if not lines[index].strip():
@@ -62,7 +63,7 @@ def blocks(lines: list[str], roles: list[Role], failure_sections: list[tuple[int
                 end < len(lines)
                 and end - start < _MAX_BLOCK_LINES
                 and end not in section_end
-                and (signals.is_continuation(lines[end]) or roles[end] is Role.FRAME)
+                and (is_continuation(lines[end]) or roles[end] is FRAME)
             ):
                 end += 1
         spans.append((start, end))

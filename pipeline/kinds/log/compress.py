@@ -13,13 +13,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
 from ...contract import Compressed, Context, Item
 from ...markers import marker
 from ...wording import line_span
 from . import signals
 from .blocks import blocks, sections
-from .gaps import fold_gaps
+from .counts import TokenCounts
+from .gaps import GapFolder
 from .signals import Role
 from .templates import TemplateIndex, masked_text
 
@@ -67,9 +69,17 @@ class _Priority:
 
 
 P = _Priority
+# Role's members read once: a lookup on the enum class goes through its metaclass and costs more than the
+# tests it serves, which run once a line.
+SUMMARY, ERROR, SECTION, WARNING = Role.SUMMARY, Role.ERROR, Role.SECTION, Role.WARNING
+FRAME, CONTINUATION = Role.FRAME, Role.CONTINUATION
 # Failures and warnings fold only among themselves, never into the ordinary lines they resemble.
-_GROUP = {Role.ERROR: 1, Role.WARNING: 2, Role.SUMMARY: 3, Role.SECTION: 4}
+_GROUP = {ERROR: 1, WARNING: 2, SUMMARY: 3, SECTION: 4}
+# What a line counts as in the summary, by its role; any other line is passing or other.
+_CATEGORY = {ERROR: "error", SECTION: "error", WARNING: "warning", FRAME: "indented/trace", CONTINUATION: "indented/trace"}
 _EXCERPT_GROUP = 5
+# What :func:`_marks` finds in a line.
+_HEADER, _CLIENT_ERROR, _TITLED_RULE = 1, 2, 4
 
 
 class LogCompressor:
@@ -85,13 +95,12 @@ class LogCompressor:
         if len(lines) < _MIN_LINES:
             return None
         clean = [line.rstrip("\r") for line in lines]
-        roles = _source_lines_demoted(clean, [signals.classify(line) for line in clean])
+        # Logs repeat lines (blank ones, rules, the same traceback): each distinct line is read once.
+        hints = signals.error_hints(content)
+        role_of = {line: signals.classify(line, hints) for line in dict.fromkeys(clean)}
+        roles = _source_lines_demoted(clean, [role_of[line] for line in clean])
         templates = TemplateIndex()
-        template_of = [
-            templates.add(i, line, _group(line, roles[i]), fuzzy=not signals.is_code_excerpt(line))
-            for i, line in enumerate(clean)
-        ]
-        class_of = [_class(line, roles[i], template_of[i]) for i, line in enumerate(clean)]
+        template_of, class_of = _place(clean, roles, templates)
         failure_sections = sections(clean, roles)
         priority = _priorities(clean, roles, template_of, class_of, failure_sections)
         _offer_query(clean, ctx.query, priority)
@@ -101,9 +110,12 @@ class LogCompressor:
         reserve = ctx.count_tokens(marker(_summary(categories, [], 0), ctx.key, ctx.query)) + _MARKER_SLACK
         budget = max(1, ctx.budget_tokens - reserve)
         allowance = budget * _KEPT_SHARE
+        # Each attempt prices mostly the same lines and gaps: count each line once, fold each gap once.
+        counts = TokenCounts(ctx.count_tokens)
+        folder = GapFolder(clean, template_of, templates, counts)
         for _ in range(_FIT_ATTEMPTS):
-            kept = _select(clean, priority, ctx, allowance)
-            text, shown = _render(clean, kept, template_of, class_of, templates, roles, ctx, budget, reports)
+            kept = _select(clean, priority, counts, allowance)
+            text, shown = _render(clean, kept, class_of, roles, folder, counts, budget, reports)
             tokens = ctx.count_tokens(text) + reserve
             if tokens <= ctx.budget_tokens:
                 break
@@ -124,16 +136,28 @@ def _source_lines_demoted(lines: list[str], roles: list[Role]) -> list[Role]:
     (``rv = self.handle_user_exception(e)`` under a Flask frame is code, not an error.)
     """
     for index in range(1, len(lines)):
-        if roles[index] is not Role.ERROR or roles[index - 1] is not Role.FRAME or not lines[index].startswith(" "):
+        if roles[index] is not ERROR or roles[index - 1] is not FRAME or not lines[index].startswith(" "):
             continue
         if lines[index - 1].lstrip().startswith('File "'):
-            roles[index] = Role.CONTINUATION
+            roles[index] = CONTINUATION
     return roles
 
 
 def _inside(failure_sections: list[tuple[int, int]]) -> set[int]:
     """The lines under each failure's header: its report."""
     return {index for start, end in failure_sections for index in range(start + 1, end)}
+
+
+def _place(lines: list[str], roles: list[Role], templates: TemplateIndex) -> tuple[list[int], list[str]]:
+    """Each line's template and the class its repeats are counted by."""
+    # The same line in the same role lands in the same template: each is placed once, in order of first occurrence.
+    placed: dict[tuple[str, Role], tuple[int, str]] = {}
+    for key in dict.fromkeys(zip(lines, roles)):
+        line, role = key
+        template_id = templates.add(line, _group(line, role), fuzzy=not signals.is_code_excerpt(line))
+        placed[key] = (template_id, _class(line, role, template_id))
+    found = [placed[key] for key in zip(lines, roles)]
+    return [template_id for template_id, _ in found], [line_class for _, line_class in found]
 
 
 def _group(line: str, role: Role) -> int:
@@ -148,7 +172,7 @@ def _group(line: str, role: Role) -> int:
 
 def _class(line: str, role: Role, template_id: int) -> str:
     """What repeats of a diagnostic are counted by: a compiler warning's flag, else its template."""
-    if role is Role.WARNING:
+    if role is WARNING:
         flag = signals.warning_class(line)
         if flag:
             return flag
@@ -167,9 +191,14 @@ def _priorities(
 
     def offer(index: int, value: int) -> None:
         if 0 <= index < len(lines) and lines[index].strip():
-            priority[index] = min(priority.get(index, value), value)
+            old = priority.get(index)
+            if old is None or value < old:
+                priority[index] = value
 
     in_section = _inside(failure_sections)
+    # Each distinct line is tested once: logs repeat their lines (frames, source, rules).
+    is_library_frame = cache(signals.is_library_frame)
+    marks = cache(_marks)
     messages_seen: set[str] = set()
     for start, end in failure_sections:
         offer(start, P.FAILURE)
@@ -180,13 +209,13 @@ def _priorities(
             offer(message, P.MESSAGE if kind in messages_seen else P.NEWS)
             messages_seen.add(kind)
         for index in range(start + 1, end):
-            role, line = roles[index], lines[index]
-            if role is Role.FRAME:
-                frame_priority = P.EXTRA if signals.is_library_frame(line) else P.KEY
+            role = roles[index]
+            if role is FRAME:
+                frame_priority = P.EXTRA if is_library_frame(lines[index]) else P.KEY
                 offer(index, frame_priority)
-            elif role in (Role.ERROR, Role.SUMMARY):
+            elif role is ERROR or role is SUMMARY:
                 offer(index, P.MESSAGE if index == message else P.KEY)
-            elif role is Role.CONTINUATION and frame_priority == P.EXTRA:
+            elif role is CONTINUATION and frame_priority == P.EXTRA:
                 offer(index, P.EXTRA)
             else:
                 offer(index, P.CONTEXT if index - start <= 3 or index == end - 1 else P.BODY)
@@ -194,14 +223,16 @@ def _priorities(
     seen_messages: set[str] = set()
     seen_warnings: Counter[str] = Counter()
     for index, role in enumerate(roles):
-        line = lines[index]
-        if role is Role.SUMMARY:
+        if role is SUMMARY:
             offer(index, P.SUMMARY)
-        elif signals.is_session_header(line):
+            continue
+        line = lines[index]
+        mark = marks(line)
+        if mark & _HEADER:
             offer(index, P.VERDICT)
-        elif role is Role.ERROR and index in in_section:
+        elif role is ERROR and index in in_section:
             continue  # weighed with its failure's report above
-        elif role is Role.ERROR:
+        elif role is ERROR:
             # Every test that failed is named; other errors: the first of each kind, then each new message.
             seen_errors[template_of[index]] += 1
             message = masked_text(line.strip())
@@ -213,23 +244,23 @@ def _priorities(
             seen_messages.add(message)
             # A repeat of a message already shown brings nothing new: nor does its context (the same caret).
             _offer_context(lines, roles, index, offer, at_best=P.CONTEXT if own < P.EXTRA else P.EXTRA)
-        elif role is Role.SECTION:
+        elif role is SECTION:
             offer(index, P.FAILURE)
-        elif role is Role.WARNING and seen_warnings[class_of[index]] >= _warning_repeats(line):
+        elif role is WARNING and seen_warnings[class_of[index]] >= _warning_repeats(line):
             if signals.has_location(line):
                 offer(index, P.BODY)  # more places of a warning: before any quoted source, if the budget has room
-        elif role is Role.WARNING:
+        elif role is WARNING:
             seen_warnings[class_of[index]] += 1
             offer(index, P.CONTEXT)
             for after in range(index + 1, min(len(lines), index + 4)):
                 if not signals.is_continuation(lines[after]):
                     break
                 offer(after, P.EXTRA)
-        elif _is_client_error(line) and seen_warnings[class_of[index]] < _WARNING_LOCATIONS:
+        elif mark & _CLIENT_ERROR and seen_warnings[class_of[index]] < _WARNING_LOCATIONS:
             # A request that failed on the client's side is an anomaly among the 200s: the first few are shown.
             seen_warnings[class_of[index]] += 1
             offer(index, P.CONTEXT)
-        elif signals.is_separator(line) and any(c.isalpha() for c in line):
+        elif mark & _TITLED_RULE:
             offer(index, P.BODY)
     for start, end in _short_summaries(lines, roles):
         for index in range(start, end):
@@ -238,7 +269,7 @@ def _priorities(
         # The same opening line heads every traceback: it is worth what the traceback's best frame is worth.
         if line.startswith("Traceback (most recent call last)"):
             end = index + 1
-            while end < len(lines) and roles[end] in (Role.FRAME, Role.CONTINUATION):
+            while end < len(lines) and (roles[end] is FRAME or roles[end] is CONTINUATION):
                 end += 1
             frames = [priority[i] for i in range(index + 1, end) if i in priority]
             if frames:
@@ -257,8 +288,24 @@ def _priorities(
 
 def _message_of(lines: list[str], roles: list[Role], start: int, end: int) -> int | None:
     """The line of a failure's report that says what went wrong: pytest's first ``E`` line, else the first error."""
-    errors = [index for index in range(start + 1, end) if roles[index] in (Role.ERROR, Role.SUMMARY)]
-    return next((index for index in errors if lines[index].startswith("E ")), errors[0] if errors else None)
+    first = None
+    for index in range(start + 1, end):
+        if roles[index] is ERROR or roles[index] is SUMMARY:
+            if lines[index].startswith("E "):
+                return index
+            if first is None:
+                first = index
+    return first
+
+
+def _marks(line: str) -> int:
+    """What makes an ordinary line notable: a runner's session header, a request the client got wrong, a titled rule."""
+    marks = _HEADER if signals.is_session_header(line) else 0
+    if _is_client_error(line):
+        marks |= _CLIENT_ERROR
+    if signals.is_separator(line) and any(c.isalpha() for c in line):
+        marks |= _TITLED_RULE
+    return marks
 
 
 def _is_client_error(line: str) -> bool:
@@ -281,10 +328,13 @@ def _offer_query(lines: list[str], query: str | None, priority: dict[int, int]) 
     words = [word for word in (query or "").lower().replace('"', " ").split() if len(word) > 1]
     if not words:
         return
+    # Each distinct line is lowered once: logs repeat their lines.
+    asked = {line for line in dict.fromkeys(lines) if all(word in line.lower() for word in words)}
+    if not asked:
+        return
     seen: Counter[str] = Counter()
     for index, line in enumerate(lines):
-        lower = line.lower()
-        if not all(word in lower for word in words):
+        if line not in asked:
             continue
         # What the caller asked about comes before other failures; the same line again only after them.
         masked = masked_text(line.strip())
@@ -309,7 +359,7 @@ def _short_summaries(lines: list[str], roles: list[Role]) -> list[tuple[int, int
         if not (line.startswith("=") and "short test summary info" in line):
             continue
         end = index + 1
-        while end < len(lines) and roles[end] is not Role.SUMMARY and not signals.is_separator(lines[end]):
+        while end < len(lines) and roles[end] is not SUMMARY and not signals.is_separator(lines[end]):
             end += 1
         found.append((index, min(end + 1, len(lines))))
     return found
@@ -328,19 +378,19 @@ def _offer_context(lines: list[str], roles: list[Role], index: int, offer, at_be
     while (
         after < len(lines)
         and after - index <= _CONTEXT_AFTER
-        and (roles[after] is Role.FRAME or roles[after] is Role.CONTINUATION)
+        and (roles[after] is FRAME or roles[after] is CONTINUATION)
     ):
         after += 1
     frame_priority = P.CONTEXT
     for position in range(before, after):
         if position == index:
             continue
-        if roles[position] is Role.FRAME:
+        if roles[position] is FRAME:
             frame_priority = P.EXTRA if signals.is_library_frame(lines[position]) else P.CONTEXT
         offer(position, max(frame_priority, at_best))
 
 
-def _select(lines: list[str], priority: dict[int, int], ctx: Context, allowance: float) -> list[int]:
+def _select(lines: list[str], priority: dict[int, int], counts: TokenCounts, allowance: float) -> list[int]:
     """The notable lines that fit ``allowance`` tokens, most important first.
 
     A line away from every kept line opens a new gap, whose note costs too.
@@ -349,14 +399,14 @@ def _select(lines: list[str], priority: dict[int, int], ctx: Context, allowance:
     kept: list[int] = []
     kept_set: set[int] = set()
     for index in sorted(priority, key=lambda i: (priority[i], i)):
-        cost = ctx.count_tokens(lines[index]) + 1
-        if index - 1 not in kept_set and index + 1 not in kept_set:
-            cost += _GAP_NOTE_TOKENS
-        if used + cost > allowance:
+        line = lines[index]
+        note = 0 if index - 1 in kept_set or index + 1 in kept_set else _GAP_NOTE_TOKENS
+        # A line too long even at its fewest possible tokens is not worth counting.
+        if used + counts.floor(line) + 1 + note > allowance or used + counts[line] + 1 + note > allowance:
             if priority[index] <= P.FAILURE:
                 continue  # a later failure may be shorter
             break
-        used += cost
+        used += counts[line] + 1 + note
         kept.append(index)
         kept_set.add(index)
     return sorted(kept)
@@ -365,21 +415,20 @@ def _select(lines: list[str], priority: dict[int, int], ctx: Context, allowance:
 def _render(
     lines: list[str],
     kept: list[int],
-    template_of: list[int],
     class_of: list[str],
-    templates: TemplateIndex,
     roles: list[Role],
-    ctx: Context,
+    folder: GapFolder,
+    counts: TokenCounts,
     budget: int,
     reports: set[int],
 ) -> tuple[str, int]:
     """The kept lines in order, with notes on repeats, and every gap between them folded."""
     kept_set = set(kept)
-    kept_tokens = sum(ctx.count_tokens(lines[i]) + 1 for i in kept)
+    kept_tokens = sum(counts[lines[i]] + 1 for i in kept)
     notes = _repeat_notes(lines, kept, class_of, roles, kept_set, reports)
-    note_tokens = sum(ctx.count_tokens(note) + 1 for note in notes.values())
+    note_tokens = sum(counts[note] + 1 for note in notes.values())
     allowance = max(0, budget - kept_tokens - note_tokens)
-    folded = fold_gaps(lines, kept, template_of, templates, allowance, ctx.count_tokens)
+    folded = folder.fold(kept, allowance)
     out: list[str] = []
     index = 0
     while index < len(lines):
@@ -405,11 +454,11 @@ def _repeat_notes(
     notes: dict[int, str] = {}
     members_of: dict[str, list[int]] = {}
     for index, role in enumerate(roles):
-        if role in (Role.ERROR, Role.WARNING):
+        if role is ERROR or role is WARNING:
             members_of.setdefault(class_of[index], []).append(index)
     noted: set[str] = set()
     for index in kept:
-        if roles[index] not in (Role.ERROR, Role.WARNING) or index in reports:
+        if (roles[index] is not ERROR and roles[index] is not WARNING) or index in reports:
             continue
         key = class_of[index]
         if key in noted:
@@ -455,7 +504,16 @@ def _places(diagnostics: list[str]) -> str | None:
 
 def _categories(lines: list[str], roles: list[Role]) -> list[str | None]:
     """What each line counts as in the summary (``None`` for a blank line)."""
-    return [_category(line, roles[index]) if line.strip() else None for index, line in enumerate(lines)]
+    is_passing = cache(signals.is_passing)  # each distinct line tested once
+    categories: list[str | None] = []
+    for line, role in zip(lines, roles):
+        if not line.strip():
+            categories.append(None)
+        elif role in _CATEGORY:
+            categories.append(_CATEGORY[role])
+        else:
+            categories.append("passing" if is_passing(line) else "other")
+    return categories
 
 
 def _summary(categories: list[str | None], kept: list[int], shown: int) -> str:
@@ -467,15 +525,3 @@ def _summary(categories: list[str | None], kept: list[int], shown: int) -> str:
     parts = ", ".join(f"{count:,} {name}" for name, count in sorted(omitted.items(), key=lambda kv: (-kv[1], kv[0])))
     total = sum(omitted.values())
     return f"{len(categories):,} log lines → {shown:,} kept verbatim; {total:,} folded into counts ({parts})"
-
-
-def _category(line: str, role: Role) -> str:
-    if role in (Role.ERROR, Role.SECTION):
-        return "error"
-    if role is Role.WARNING:
-        return "warning"
-    if role in (Role.FRAME, Role.CONTINUATION):
-        return "indented/trace"
-    if signals.is_passing(line):
-        return "passing"
-    return "other"

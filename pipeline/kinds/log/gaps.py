@@ -9,10 +9,11 @@ templates with counts, then every repeated template, then every line kind
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import defaultdict
 from dataclasses import dataclass
 
 from ...wording import line_span
+from .counts import TokenCounts
 from .templates import TemplateIndex
 
 # A note about one or two lines costs as much as the lines themselves.
@@ -32,20 +33,27 @@ class _Kind:
 
 
 class _Gap:
-    def __init__(self, start: int, end: int, members: list[int], kinds: list[_Kind]):
-        self.start, self.end, self.members, self.kinds = start, end, members, kinds
+    """The lines between two kept ones: each kind of line in order (``texts``), and the kinds of several lines."""
+
+    def __init__(self, start: int, end: int, members: list[int], texts: list[str], repeated: list[_Kind]):
+        self.start, self.end, self.members, self.texts, self.repeated = start, end, members, texts, repeated
+        self._folds: dict[int, list[str]] = {}
 
     def fold(self, level: int) -> list[str]:
         """Level 3 a bare count, 2 the biggest templates, 1 every repeated one, 0 every kind of line."""
+        if level not in self._folds:
+            self._folds[level] = self._fold(level)
+        return self._folds[level]
+
+    def _fold(self, level: int) -> list[str]:
         if level == 3:
             return [f"[… {len(self.members):,} lines omitted ({line_span(self.start, self.end)})]"]
         if level == 0:
-            chosen = self.kinds
-        else:
-            repeated = [kind for kind in self.kinds if kind.count > 1 and _WORDY.search(kind.text)]
-            if level == 2:
-                repeated = sorted(repeated, key=lambda kind: (-kind.count, kind.first))[:_TOP_TEMPLATES]
-            chosen = sorted(repeated, key=lambda kind: kind.first)
+            return self.texts  # every line told: none left to count
+        chosen = [kind for kind in self.repeated if _WORDY.search(kind.text)]
+        if level == 2:
+            chosen = sorted(chosen, key=lambda kind: (-kind.count, kind.first))[:_TOP_TEMPLATES]
+            chosen.sort(key=lambda kind: kind.first)
         if not chosen:
             return self.fold(3)
         out = [kind.text for kind in chosen]
@@ -55,67 +63,88 @@ class _Gap:
         return out
 
 
-def fold_gaps(
-    lines: list[str],
-    kept: list[int],
-    template_of: list[int],
-    templates: TemplateIndex,
-    allowance: int,
-    count_tokens: Callable[[str], int],
-) -> dict[int, tuple[int, list[str]]]:
-    """For each gap between ``kept`` lines: its start mapped to its end and its folded lines."""
-    gaps: list[_Gap] = []
-    result: dict[int, tuple[int, list[str]]] = {}
-    previous = 0
-    for index in [*kept, len(lines)]:
-        if index > previous:
-            members = [i for i in range(previous, index) if lines[i].strip()]
-            if len(members) <= _RAW_GAP:
-                result[previous] = (index, [lines[i] for i in members])
-            else:
-                gaps.append(_Gap(previous, index, members, _kinds(lines, members, template_of, templates)))
-        previous = index + 1
+class GapFolder:
+    """Folds the gaps between kept lines; a gap seen before (the budget search tries several) is not re-read."""
 
-    counted: dict[str, int] = {}
+    def __init__(self, lines: list[str], template_of: list[int], templates: TemplateIndex, counts: TokenCounts):
+        self._lines, self._template_of, self._templates, self._counts = lines, template_of, templates, counts
+        self._gaps: dict[tuple[int, int], _Gap | None] = {}
 
-    def cost(text: list[str]) -> int:
-        # Each level's folding repeats most of the previous one's lines: each line is counted once.
-        total = 0
-        for line in text:
-            tokens = counted.get(line)
-            if tokens is None:
-                tokens = counted[line] = count_tokens(line)
-            total += tokens + 1
-        return total
+    def fold(self, kept: list[int], allowance: int) -> dict[int, tuple[int, list[str]]]:
+        """For each gap between ``kept`` lines: its start mapped to its end and its folded lines."""
+        lines = self._lines
+        gaps: list[_Gap] = []
+        result: dict[int, tuple[int, list[str]]] = {}
+        previous = 0
+        for index in [*kept, len(lines)]:
+            if index > previous:
+                gap = self._gap(previous, index)
+                if gap is None:
+                    result[previous] = (index, [lines[i] for i in range(previous, index) if lines[i].strip()])
+                else:
+                    gaps.append(gap)
+            previous = index + 1
 
-    folded = {gap.start: gap.fold(3) for gap in gaps}
-    # Short gaps shown as they are take their share of the allowance first.
-    used = sum(cost(text) for _, text in result.values()) + sum(cost(text) for text in folded.values())
-    for level in (2, 1, 0):
+        counts = self._counts
+
+        def cost(text: list[str]) -> int:
+            return sum(counts[line] + 1 for line in text)
+
+        folded = {gap.start: gap.fold(3) for gap in gaps}
+        # Short gaps shown as they are take their share of the allowance first.
+        used = sum(cost(text) for _, text in result.values()) + sum(cost(text) for text in folded.values())
+        for level in (2, 1, 0):
+            for gap in gaps:
+                finer = gap.fold(level)
+                shown = cost(folded[gap.start])
+                # A fold too long even at its fewest possible tokens is not worth counting.
+                if used + sum(counts.floor(line) + 1 for line in finer) - shown > allowance:
+                    continue
+                extra = cost(finer) - shown
+                if used + extra <= allowance:
+                    folded[gap.start] = finer
+                    used += extra
         for gap in gaps:
-            finer = gap.fold(level)
-            extra = cost(finer) - cost(folded[gap.start])
-            if used + extra <= allowance:
-                folded[gap.start] = finer
-                used += extra
-    for gap in gaps:
-        result[gap.start] = (gap.end, folded[gap.start])
-    return result
+            result[gap.start] = (gap.end, folded[gap.start])
+        return result
+
+    def _gap(self, start: int, end: int) -> _Gap | None:
+        """The gap of lines ``start`` to ``end``, or None when it is short enough to show as it is."""
+        key = (start, end)
+        if key not in self._gaps:
+            members = [i for i in range(start, end) if self._lines[i].strip()]
+            self._gaps[key] = (
+                None
+                if len(members) <= _RAW_GAP
+                else _Gap(start, end, members, *_kinds(self._lines, members, self._template_of, self._templates))
+            )
+        return self._gaps[key]
 
 
-def _kinds(lines: list[str], members: list[int], template_of: list[int], templates: TemplateIndex) -> list[_Kind]:
-    """The templates of a gap's lines in order of first appearance, rendered over the gap's lines only."""
-    by_template: dict[int, list[int]] = {}
+def _kinds(
+    lines: list[str], members: list[int], template_of: list[int], templates: TemplateIndex
+) -> tuple[list[str], list[_Kind]]:
+    """Each kind of a gap's lines in order of first appearance, and the kinds of several lines.
+
+    A kind is a template's lines (of one value where :meth:`TemplateIndex.split` tells
+    them apart), rendered over the gap's lines only; a line alone is shown as itself.
+    """
+    by_template: defaultdict[int, list[int]] = defaultdict(list)
     for i in members:
-        by_template.setdefault(template_of[i], []).append(i)
-    kinds = []
+        by_template[template_of[i]].append(i)
+    text_at: dict[int, str] = {}
+    repeated: list[_Kind] = []
     for template_id, indices in by_template.items():
-        template = templates.templates[template_id]
-        for group in template.split([lines[i] for i in indices]):
+        if len(indices) == 1:
+            text_at[indices[0]] = lines[indices[0]]
+            continue
+        for group in templates.split(template_id, [lines[i] for i in indices]):
             chosen = [indices[g] for g in group]
             if len(chosen) == 1:
-                text = lines[chosen[0]]
-            else:
-                text = f"[×{len(chosen):,}] {template.render(lines[i] for i in chosen)}"
-            kinds.append(_Kind(len(chosen), chosen[0], text))
-    return sorted(kinds, key=lambda kind: kind.first)
+                text_at[chosen[0]] = lines[chosen[0]]
+                continue
+            kind = _Kind(len(chosen), chosen[0], f"[×{len(chosen):,}] {templates.render(template_id, [lines[i] for i in chosen])}")
+            text_at[kind.first] = kind.text
+            repeated.append(kind)
+    repeated.sort(key=lambda kind: kind.first)
+    return [text_at[first] for first in sorted(text_at)], repeated

@@ -25,17 +25,46 @@ class Role(IntEnum):
     PLAIN = 6
 
 
+class _Caseless:
+    """A pattern that ignores case.
+
+    An ASCII line is matched lowered, against the pattern with its letters
+    lowered: case-sensitive matching is several times faster, and lowering an
+    ASCII line moves no character and no word boundary. Any other line is
+    matched ignoring case (lowering could move characters: ``İ`` becomes two).
+    """
+
+    def __init__(self, pattern: str) -> None:
+        # Capitals lowered, escapes kept: ``\S`` is not ``\s``.
+        self._lowered = re.compile(re.sub(r"(\\.)|[A-Z]", lambda found: found.group(1) or found.group().lower(), pattern))
+        self._ignoring_case = re.compile(pattern, re.IGNORECASE)
+
+    def match(self, line: str, lower: str) -> bool:
+        """Whether the pattern matches at the start of ``line``, whose ``lower()`` is ``lower``."""
+        if line.isascii():
+            return self._lowered.match(lower) is not None
+        return self._ignoring_case.match(line) is not None
+
+    def search(self, line: str, lower: str) -> bool:
+        """Whether the pattern occurs in ``line``, whose ``lower()`` is ``lower``."""
+        if line.isascii():
+            return self._lowered.search(lower) is not None
+        return self._ignoring_case.search(line) is not None
+
+
 # Patterns starting with ^ are used with match(): search() would try them at every offset.
-_PASS_START = re.compile(r"\s*(?:✓|✔|√)\s|--- PASS\b|=== (?:RUN|PAUSE|CONT)\b|test .+ \.\.\. ok$|\s*PASS\s|\s*ok \d+ ")
+# ``\s*+`` and ``\s++`` (possessive) never give back indentation, which what follows them cannot start with:
+# a line indented by twelve spaces is not tried again at each of them.
+_PASS_START = re.compile(r"\s*+(?:✓|✔|√)\s|--- PASS\b|=== (?:RUN|PAUSE|CONT)\b|test .+ \.\.\. ok$|\s*+PASS\s|\s*+ok \d+ ")
 _PASS_ANYWHERE = re.compile(r"\s(?:PASSED|ok|PASS|XFAIL|SKIPPED)\b")
 
-_SUMMARY = re.compile(
+_SUMMARY = _Caseless(
     r"^=+ .*\b(?:passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?|no tests ran)\b.* in [\d.]+m?s"
     r"|^=+ short test summary info =+$"
     r"|^Ran \d+ tests? in [\d.]+s"
     r"|^(?:OK|FAILED)(?: \([^)]*\))?$"
     r"|^(?:Tests|Test Suites|Test Files|Snapshots|Suites):\s+\d"
-    r"|^\s*\d+ (?:passing|failing|pending)\b"
+    r"|^\s*+\d+ (?:passing|failing|pending)\b"
     r"|^(?:ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\))"
     r"|^(?:PASS|FAIL)$"
     r"|^test result: "
@@ -46,49 +75,51 @@ _SUMMARY = re.compile(
     r"|^BUILD (?:SUCCESSFUL|FAILED)\b|^\[INFO\] BUILD (?:SUCCESS|FAILURE)\b"
     r"|^(?:added|removed|changed|up to date)\b.*\bpackages?\b.* in \d"
     r"|^found \d+ vulnerabilit|^\d+ vulnerabilit"
-    r"|^Successfully (?:installed|built)\b|^\s*Created wheel for \S+: "
-    r"|^\s*Finished .*target\(s\) in "
+    r"|^Successfully (?:installed|built)\b|^\s*+Created wheel for \S+: "
+    r"|^\s*+Finished .*target\(s\) in "
     r"|^Tests run: \d+, Failures: \d+"
     r"|^FAILURES!+$|^Failed tests?:|^Tests? failed:"
-    r"|^(?:#|ℹ) (?:tests|suites|pass|fail|cancelled|skipped|todo) \d+$",
-    re.IGNORECASE,
+    r"|^(?:#|ℹ) (?:tests|suites|pass|fail|cancelled|skipped|todo) \d+$"
 )
+
+
 
 # Cheap substring checks before the error regex, which most lines would fail anyway.
 _ERROR_HINTS = ("err", "fail", "fatal", "panic", "exception", "traceback", "fault", "dumped", "abort", "critical",
                 "killed", "time", "unhandled", "uncaught", "✗", "✕", "✘", "✖", "not ok")
-_ERROR = re.compile(
+# Each pattern opens with a lookahead on the characters a match can start with: other places fail at once.
+_ERROR = _Caseless(
+    r"(?=[efptsckaun✗✕✘✖\s])(?:"
     # Not inside names like http-errors, /fail/, errors.py: those are packages and paths.
     r"(?<![-/.\w])(?:error|errors|err!|fatal|panic|panicked|exception|traceback|failed|failure|failures|fail"
     r"|segmentation fault|core dumped|abort(?:ed)?|critical|killed|timed? ?out|unhandled|uncaught)(?![-/\w]|\.\w)"
-    r"|\w+(?:Error|Exception)\b|^E\s{2,}|✗|✕|✘|✖|^\s*not ok\b",
-    re.IGNORECASE,
+    # ``\w+(?:Error|Exception)``: a word character before is as good a sign, without retrying every run.
+    r"|(?<=\w)(?:Error|Exception)\b|^E\s{2,}|✗|✕|✘|✖|^\s*+not ok\b)"
 )
 # Words that look like failures but say none happened.
-_NOT_ERROR = re.compile(
-    r"\b(?:0|no|zero) (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed)[:=] ?0\b"
-    r"|-W(?:no-)?error\b|--fail-fast|\bon-failure\b|\berror(?:s)?\.(?:py|h|c|rs|go|js|ts)\b",
-    re.IGNORECASE,
+_NOT_ERROR = _Caseless(
+    r"(?=[0nzef\-o])(?:\b(?:0|no|zero) (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed)[:=] ?0\b"
+    r"|-W(?:no-)?error\b|--fail-fast|\bon-failure\b|\berror(?:s)?\.(?:py|h|c|rs|go|js|ts)\b)"
 )
-_WARNING = re.compile(r"\b(?:warn|warning|warnings|deprecated|deprecation)\b", re.IGNORECASE)
+_WARNING = _Caseless(r"\b(?:warn|warning|warnings|deprecated|deprecation)\b")
 
 # Headers that open one failure's report; the report runs to the next header or separator.
 _SECTION = re.compile(
     r"^_{3,} .+ _{3,}$"
     r"|^---- .+ std(?:out|err) ----$"
-    r"|^\s*● "
+    r"|^\s*+● "
     r"|^--- FAIL: "
-    r"|^\s{2,}\d+\) \S"
+    r"|^\s{2,}+\d+\) \S"
     r"|^(?:FAIL|ERROR): \w+ \("
     r"|^\[ERROR\] (?:Tests run:|Failures:|Errors:)"
 )
 _SEPARATOR = re.compile(r"^(?:={5,}|-{5,}|_{5,})(?: .* (?:={3,}|-{3,}|_{3,}))?\s*$")
 
 _FRAME = re.compile(
-    r'^\s+File "[^"]+", line \d+'
-    r"|^\s+at \S"
-    r"|^\s+\S+\.(?:go|rs|py|js|ts|java|c|cc|cpp|kt|rb):\d+"
-    r"|^\s*\d+: (?:0x[0-9a-f]+ - )?\S+::"
+    r'^\s++File "[^"]+", line \d+'
+    r"|^\s++at \S"
+    r"|^\s++\S+\.(?:go|rs|py|js|ts|java|c|cc|cpp|kt|rb):\d+"
+    r"|^\s*+\d+: (?:0x[0-9a-f]+ - )?\S+::"
     r"|^\S+\.(?:py|js|ts|go|rs):\d+: (?:in \S+|\w+(?:Error|Exception))"
 )
 _LIBRARY = re.compile(
@@ -96,20 +127,21 @@ _LIBRARY = re.compile(
     r"|/rustc/|/\.cargo/registry/|/go/src/|/usr/local/go/|\bat (?:java|javax|jdk|sun|org\.junit|kotlin)\."
     r"|internal/process/|node:internal"
 )
-_CONTINUATION = re.compile(r"^(?:\s+\S|E\s|>\s|Caused by:|During handling|The above exception|\s*\^|\s*\|)")
+_CONTINUATION = re.compile(r"^(?:\s++\S|E\s|>\s|Caused by:|During handling|The above exception|\s*+\^|\s*+\|)")
 
 
 # A request line as web servers log it: Common Log Format (werkzeug, Django, gunicorn, uvicorn), morgan's formats.
-_REQUEST = re.compile(
+_REQUEST_QUOTED = re.compile(
     r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE) \S+ HTTP/\d(?:\.\d)?" (?P<clf>[1-5]\d\d)\b'
-    r"|^(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* (?P<bare>[1-5]\d\d) (?:[\d.]+ ms|-)"
-    r"|^Completed (?P<rails>[1-5]\d\d) "
+)
+_REQUEST_START = re.compile(
+    r"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* (?P<bare>[1-5]\d\d) (?:[\d.]+ ms|-)|Completed (?P<rails>[1-5]\d\d) "
 )
 # The lines a test runner opens a session with: which interpreter, plugins, config and how many tests.
 _SESSION_HEADER = re.compile(
     r"^=+ test session starts =+$|^platform \S+ -- Python |^(?:rootdir|configfile|testpaths|cachedir|plugins): "
     r"|^collect(?:ed|ing \.\.\. collected) \d+ items?|^running \d+ tests?$|^TAP version \d|^Ran all test suites"
-    r"|^ RUNS? |^\s*RUN\s+v\d"
+    r"|^ RUNS? |^\s*+RUN\s+v\d"
 )
 # A test's verdict line: pytest's progress (``a.py::t FAILED``) and its short summary (``FAILED a.py::t - ...``).
 _TEST_VERDICT = re.compile(
@@ -123,12 +155,16 @@ _CODE_EXCERPT = re.compile(r"^\s*\d*\s\|(?:\s|$)")
 
 def http_status(line: str) -> int | None:
     """The response status of a web server's request line, or None when ``line`` is not one."""
-    if "HTTP/" not in line and not line[:1].isupper():
+    if "HTTP/" in line:
+        # What opens the line comes first, then a quoted request line anywhere.
+        match = _REQUEST_START.match(line) or _REQUEST_QUOTED.search(line)
+    elif line[:1].isupper():
+        match = _REQUEST_START.match(line)
+    else:
         return None
-    match = _REQUEST.search(line)
     if not match:
         return None
-    return int(match.group("clf") or match.group("bare") or match.group("rails"))
+    return int(match.group(match.lastgroup))
 
 
 def is_session_header(line: str) -> bool:
@@ -154,18 +190,25 @@ def has_location(line: str) -> bool:
 
 def is_code_excerpt(line: str) -> bool:
     """A compiler's echo of source under a diagnostic (``  12 | int x;`` or its caret line)."""
-    return bool(_CODE_EXCERPT.match(line))
+    return "|" in line and _CODE_EXCERPT.match(line) is not None
 
 
-def classify(line: str) -> Role:
-    """The role of one log line."""
+def error_hints(text: str) -> tuple[str, ...]:
+    """The words that hint at an error and occur in ``text``: no others can occur in its lines."""
+    lower = text.lower()
+    return tuple(hint for hint in _ERROR_HINTS if hint in lower)
+
+
+def classify(line: str, hints: tuple[str, ...] = _ERROR_HINTS) -> Role:
+    """The role of one log line; ``hints`` may leave out words of :func:`error_hints` the whole log lacks."""
     if not line.strip():
         return Role.PLAIN
     status = http_status(line)
     if status is not None:
         # A server error's request line belongs with its traceback; any other request is routine.
         return Role.ERROR if status >= 500 else Role.PLAIN
-    if _SUMMARY.match(line):
+    lower = line.lower()
+    if _SUMMARY.match(line, lower):
         return Role.SUMMARY
     if _SECTION.match(line):
         return Role.SECTION
@@ -173,14 +216,13 @@ def classify(line: str) -> Role:
         return Role.FRAME
     if is_passing(line):
         return Role.PLAIN
-    lower = line.lower()
     if (
-        (line.startswith("E ") or any(hint in lower for hint in _ERROR_HINTS))
-        and _ERROR.search(line)
-        and not _NOT_ERROR.search(line)
+        (line.startswith("E ") or any(hint in lower for hint in hints))
+        and _ERROR.search(line, lower)
+        and not _NOT_ERROR.search(line, lower)
     ):
         return Role.ERROR
-    if ("warn" in lower or "deprecat" in lower) and _WARNING.search(line):
+    if ("warn" in lower or "deprecat" in lower) and _WARNING.search(line, lower):
         return Role.WARNING
     if _CONTINUATION.match(line):
         return Role.CONTINUATION
@@ -189,12 +231,15 @@ def classify(line: str) -> Role:
 
 def is_passing(line: str) -> bool:
     """A line reporting a test or step that passed (or was skipped on purpose)."""
-    return bool(_PASS_START.match(line) or _PASS_ANYWHERE.search(line))
+    if _PASS_START.match(line):
+        return True
+    # Each word searched for holds one of these: most lines hold none, and the search tries every space.
+    return ("PASS" in line or "ok" in line or "XFAIL" in line or "SKIPPED" in line) and bool(_PASS_ANYWHERE.search(line))
 
 
 def is_separator(line: str) -> bool:
     """A rule line (``=====``, ``----- title -----``) that ends a failure section."""
-    return bool(_SEPARATOR.match(line))
+    return line.startswith(("=", "-", "_")) and _SEPARATOR.match(line) is not None
 
 
 def is_library_frame(line: str) -> bool:

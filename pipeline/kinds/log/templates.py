@@ -2,16 +2,16 @@
 
 Variable parts (timestamps, ids, hex, numbers with their units) are masked by
 pattern first; lines of the same length in tokens whose remaining tokens mostly
-agree are then merged, the disagreeing positions becoming ``<*>``. Each
-template remembers how many lines it covers, where they are and the range of
-its values, so a run of 1,200 similar lines can be shown as one line.
+agree are then merged, the disagreeing positions becoming ``<*>``. A
+template is rendered over some of its lines with the range of their values,
+so a run of 1,200 similar lines can be shown as one line.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 WILDCARD = "<*>"
 # How many tokens must agree (as a share) for two masked lines to share a template.
@@ -22,40 +22,69 @@ _MAX_SLOT_VALUES = 3
 # More value combinations than this are not a few kinds of line: one pattern says them better.
 _MAX_SPLIT_GROUPS = 6
 
+# Patterns that open with a character class are searched for that class first, position after position
+# in C: each mask is written so (one leading digit, not two alternatives each opening with digits).
 _TS = (
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
-    r"|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+    r"\d(?:\d{3}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"|\d:\d{2}:\d{2}(?:[.,]\d+)?)"
 )
 _ID = (
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b|0x[0-9a-fA-F]+"
 )
-_NUM = r"\d+(?:[.,]\d+)*(?:ms|µs|us|ns|s|m|h|%|[KMG]i?B|B)?"
-_VARIABLE = re.compile(f"(?P<ts>{_TS})|(?P<id>{_ID})|(?P<num>{_NUM})")
-# The same masks as three plain substitutions: no Python callback per value, for the first pass over every line.
-# Each is tried only where it can match: a timestamp has a colon, an id "0x" or a run of seven hex digits.
-_HEX_RUN = re.compile(r"[0-9a-fA-F]{7}")
-_MASKS = (
-    (re.compile(_TS), "<TS>", lambda line: ":" in line),
-    (re.compile(_ID), "<ID>", lambda line: "0x" in line or _HEX_RUN.search(line) is not None),
-    (re.compile(_NUM), "<N>", lambda line: True),
-)
+_NUM = r"\d\d*(?:[.,]\d+)*(?:ms|µs|us|ns|s|m|h|%|[KMG]i?B|B)?"
+
+
+class _Masks(NamedTuple):
+    """The patterns that find values, compiled for one kind of line."""
+
+    digit: re.Pattern[str]
+    # Every value opens with a digit or a hex letter: the lookahead rules out other places at once.
+    variable: re.Pattern[str]
+    # The same masks as three plain substitutions: no Python callback per value, for the first pass over every line.
+    timestamp: re.Pattern[str]
+    hex_run: re.Pattern[str]
+    id: re.Pattern[str]
+    number: re.Pattern[str]
+
+
+def _masks(flags: int = 0) -> _Masks:
+    return _Masks(
+        re.compile(r"\d", flags),
+        re.compile(f"(?=[\\da-fA-F])(?:(?P<ts>{_TS})|(?P<id>{_ID})|(?P<num>{_NUM}))", flags),
+        re.compile(_TS, flags),
+        re.compile(r"[0-9a-fA-F][0-9a-fA-F]{6}", flags),
+        re.compile(f"(?=[0-9a-fA-F])(?:{_ID})", flags),
+        re.compile(_NUM, flags),
+    )
+
+
+# On an ASCII line ``\d`` and ``[0-9]`` match alike (so do ``\b`` and ``\w``, and the masks use no ``\s``);
+# ASCII patterns test a character without a Unicode table lookup.
+_ANY_LINE, _ASCII_LINE = _masks(), _masks(re.ASCII)
+_PLACEHOLDERS = {"ts": "<TS>", "id": "<ID>", "num": "<N>"}
+_DIGITS_AS_ONE = bytes.maketrans(b"23456789", b"11111111")
 _RENDER_SAMPLE = 500
+# A number slot's lowest and highest value and its unit.
+_Range = tuple[float, float, str]
 
 
 @dataclass(slots=True)
 class Template:
-    """One cluster of similar lines: its tokens (``<*>`` where lines disagree) and where its lines are."""
+    """One cluster of similar lines: its tokens (``<*>`` where lines disagree)."""
 
     tokens: list[str]
-    lines: list[int] = field(default_factory=list)
+    # Where the wildcards are, once asked for; forgotten whenever a token becomes one.
+    _wild: list[int] | None = None
 
     @property
-    def count(self) -> int:
-        """How many lines share this template."""
-        return len(self.lines)
+    def wild(self) -> list[int]:
+        """The positions of the wildcards among :attr:`tokens`."""
+        if self._wild is None:
+            self._wild = [position for position, token in enumerate(self.tokens) if token == WILDCARD]
+        return self._wild
 
-    def render(self, members: Iterable[str]) -> str:
+    def render(self, members: list[str], masks: Masks) -> str:
         """The template with each value shown as its range over ``members`` (some of its lines).
 
         Past 500 members the ranges come from 500 evenly spread ones, the
@@ -66,19 +95,20 @@ class Template:
         ``<*>``: a pattern, never an alternation of unrelated ids
         (:meth:`split` separates the few-valued ones first).
         """
-        sample = _spread(list(members), _RENDER_SAMPLE)
+        sample = _spread(members, _RENDER_SAMPLE)
         if not sample:
             return " ".join(self.tokens)
         ranges = _Ranges()
-        wild = [position for position, token in enumerate(self.tokens) if token == WILDCARD]
+        wild = self.wild
         for line in sample:
-            ranges.add(wild, line)
-        first = masked_text(sample[0].strip()).split()
+            ranges.add(wild, *masks.values(line))
+        first = masks.tokens(sample[0])
         slot = 0
         out: list[str] = []
         for position, token in enumerate(self.tokens):
             shape = first[position] if position < len(first) else token
-            slots = len(_SLOT_RE.findall(shape))
+            # Every slot is written with "<": most tokens hold none and need no pattern.
+            slots = len(_SLOT_RE.findall(shape)) if "<" in shape else 0
             if token == WILDCARD:
                 seen = ranges.wild.get(position, [])
                 if len(seen) != 1:
@@ -86,23 +116,27 @@ class Template:
                     slot += slots
                     continue
                 token = seen[0]
-            numbered = iter(range(slot, slot + slots))
-            out.append(_SLOT_RE.sub(lambda _m: ranges.text(next(numbered, None)), token))
+            if "<" in token:
+                numbered = iter(range(slot, slot + slots))
+                token = _SLOT_RE.sub(lambda _m: ranges.text(next(numbered, None)), token)
+            out.append(token)
             slot += slots
         return " ".join(out)
 
-    def split(self, members: list[str]) -> list[list[int]]:
+    def split(self, members: list[str], masks: Masks) -> list[list[int]]:
         """Positions in ``members`` grouped by the values of the wildcards that take only a few values there.
 
         ``GET /health`` and ``GET /users/alice`` then fold as two counted
         lines rather than one ``{/health|/users/alice}``; wildcards with many
         values (test ids, file names) stay one ``<*>`` pattern.
         """
-        wild = [position for position, token in enumerate(self.tokens) if token == WILDCARD]
-        if not wild or len(members) < 2:
+        if len(members) < 2:
+            return [list(range(len(members)))]
+        wild = self.wild
+        if not wild:
             return [list(range(len(members)))]
         # An even sample finds the few-valued wildcards; most templates have none, and then nothing more is masked.
-        sampled = [masked_text(line.strip()).split() for line in _spread(members, _RENDER_SAMPLE)]
+        sampled = [masks.tokens(line) for line in _spread(members, _RENDER_SAMPLE)]
         few: list[int] = []
         for position in wild:
             values = {p[position] if position < len(p) else "" for p in sampled}
@@ -112,19 +146,19 @@ class Template:
             return [list(range(len(members)))]
         groups: dict[tuple[str, ...], list[int]] = {}
         for index, line in enumerate(members):
-            groups.setdefault(self._values_at(line, few), []).append(index)
+            groups.setdefault(self._values_at(line, few, masks), []).append(index)
         if len(groups) > _MAX_SPLIT_GROUPS:
             return [list(range(len(members)))]
         return list(groups.values())
 
 
-    def _values_at(self, line: str, positions: list[int]) -> tuple[str, ...]:
+    def _values_at(self, line: str, positions: list[int], masks: Masks) -> tuple[str, ...]:
         """What ``line`` holds at ``positions``, numbers aside: the key :meth:`split` groups lines by."""
         raw = line.split()
         if len(raw) == len(self.tokens):
             # No timestamp with a space in it: raw and masked tokens line up; a run of digits stands for a number.
             return tuple(_DIGITS.sub("0", raw[i]) for i in positions)
-        parts = masked_text(line.strip()).split()
+        parts = masks.tokens(line)
         return tuple(parts[i] if i < len(parts) else "" for i in positions)
 
 
@@ -134,35 +168,28 @@ class _Ranges:
     def __init__(self) -> None:
         self.first: list[str] = []
         self.last: list[str] = []
-        self.numbers: list[tuple[float, float, str] | None] = []
+        self.numbers: list[_Range | None] = []
         self.wild: dict[int, list[str]] = {}
 
-    def add(self, wild: list[int], line: str) -> None:
-        """Take the values of one line; ``wild`` are the template's wildcard positions."""
-        line = line.strip()
-        if not wild:
-            values = [(match.lastgroup or "num", match.group()) for match in _VARIABLE.finditer(line)]
-        else:
-            masked, values = mask(line)
-            parts = masked.split()
-            for position in wild:
-                if position < len(parts):
-                    seen = self.wild.setdefault(position, [])
-                    if parts[position] not in seen and len(seen) <= _MAX_SLOT_VALUES:
-                        seen.append(parts[position])
+    def add(self, wild: list[int], parts: list[str], values: list[tuple[str, _Range | None]]) -> None:
+        """Take the values of one line (from :meth:`Masks.values`); ``wild`` are the template's wildcard positions."""
+        for position in wild:
+            if position < len(parts):
+                seen = self.wild.setdefault(position, [])
+                if parts[position] not in seen and len(seen) <= _MAX_SLOT_VALUES:
+                    seen.append(parts[position])
         if not self.first:
-            self.first = [text for _, text in values]
+            self.first = [text for text, _ in values]
             self.last = list(self.first)
-            self.numbers = [_as_range(kind, text) for kind, text in values]
+            self.numbers = [parsed for _, parsed in values]
             return
         if len(values) != len(self.first):
             return
-        for slot, (kind, text) in enumerate(values):
+        for slot, (text, parsed) in enumerate(values):
             self.last[slot] = text
             number = self.numbers[slot]
             if number is None:
                 continue  # not a plain number somewhere already: only first and last are shown
-            parsed = _as_range(kind, text)
             if parsed is None or parsed[2] != number[2]:
                 self.numbers[slot] = None
             else:
@@ -180,7 +207,6 @@ class _Ranges:
 
 
 _SLOT_RE = re.compile(r"<(?:TS|ID|N)>")
-_DIGIT = re.compile(r"\d")
 _DIGITS = re.compile(r"\d+")
 _NUMBER_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 
@@ -199,24 +225,69 @@ def _fmt(value: float) -> str:
 
 def masked_text(line: str) -> str:
     """``line`` with its variable parts replaced by ``<TS>``, ``<ID>`` or ``<N>`` (no values kept: fast)."""
-    if not _DIGIT.search(line):
+    masks = _ASCII_LINE if line.isascii() else _ANY_LINE
+    if not masks.digit.search(line):
         return line  # every variable part holds a digit
-    for pattern, placeholder, possible in _MASKS:
-        if possible(line):
-            line = pattern.sub(placeholder, line)
-    return line
+    # Each mask is tried only where it can match: a timestamp has a colon, an id "0x" or a run of seven hex digits.
+    if ":" in line:
+        line = masks.timestamp.sub("<TS>", line)
+    if "0x" in line or masks.hex_run.search(line):
+        line = masks.id.sub("<ID>", line)
+    return masks.number.sub("<N>", line)
 
 
 def mask(line: str) -> tuple[str, list[tuple[str, str]]]:
     """``line`` with its variable parts replaced by ``<TS>``, ``<ID>`` or ``<N>``, and the values replaced."""
     values: list[tuple[str, str]] = []
+    masks = _ASCII_LINE if line.isascii() else _ANY_LINE
+    if not masks.digit.search(line) and "-" not in line:
+        return line, values  # every variable part holds a digit, but a uuid of letters, which holds dashes
 
     def replace(match: re.Match[str]) -> str:
         kind = match.lastgroup or "num"
         values.append((kind, match.group()))
-        return {"ts": "<TS>", "id": "<ID>"}.get(kind, "<N>")
+        return _PLACEHOLDERS[kind]
 
-    return _VARIABLE.sub(replace, line), values
+    return masks.variable.sub(replace, line), values
+
+
+class Masks:
+    """Each distinct line's masked forms, worked out once: a log repeats its lines (blank ones, rules, frames)."""
+
+    def __init__(self) -> None:
+        self._text: dict[str, str] = {}
+        self._by_shape: dict[bytes, str] = {}
+        self._tokens: dict[str, list[str]] = {}
+        self._values: dict[str, tuple[list[str], list[tuple[str, _Range | None]]]] = {}
+
+    def text(self, line: str) -> str:
+        """``line`` stripped, its variable parts masked (:func:`masked_text`)."""
+        masked = self._text.get(line)
+        if masked is None:
+            stripped = line.strip()
+            # Lines that differ only in digits other than 0 mask alike: the masks tell such digits apart
+            # nowhere (only "0x" names one) and leave none unmasked. Each such shape is masked once.
+            shape = stripped.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ONE)
+            masked = self._by_shape.get(shape)
+            if masked is None:
+                masked = self._by_shape[shape] = masked_text(stripped)
+            self._text[line] = masked
+        return masked
+
+    def tokens(self, line: str) -> list[str]:
+        """The words of :meth:`text` (shared: not to be changed)."""
+        tokens = self._tokens.get(line)
+        if tokens is None:
+            tokens = self._tokens[line] = self.text(line).split()
+        return tokens
+
+    def values(self, line: str) -> tuple[list[str], list[tuple[str, _Range | None]]]:
+        """The words of ``line`` stripped and masked by :func:`mask`, and its values with their number ranges."""
+        found = self._values.get(line)
+        if found is None:
+            masked, values = mask(line.strip())
+            found = self._values[line] = (masked.split(), [(text, _as_range(kind, text)) for kind, text in values])
+        return found
 
 
 class TemplateIndex:
@@ -224,21 +295,41 @@ class TemplateIndex:
 
     def __init__(self) -> None:
         self.templates: list[Template] = []
+        self.masks = Masks()
         self._exact: dict[tuple[int, str], int] = {}
         self._buckets: dict[tuple[int, int, str], list[int]] = {}
+        self._rendered: dict[tuple[int | str, ...], str] = {}
 
-    def add(self, index: int, line: str, group: int = 0, fuzzy: bool = True) -> int:
-        """Put line number ``index`` (0-based) into its template and return the template's id.
+    def split(self, template_id: int, members: list[str]) -> list[list[int]]:
+        """:meth:`Template.split` of one template over ``members``."""
+        return self.templates[template_id].split(members, self.masks)
+
+    def render(self, template_id: int, members: list[str]) -> str:
+        """:meth:`Template.render` of one template over ``members``; the same members again are not rendered again.
+
+        (The same source line under every failure's report folds in every gap.)
+        """
+        if len(members) <= _RENDER_SAMPLE:
+            # A line right after the same line changes no range: each run of one line is read once.
+            members = [line for i, line in enumerate(members) if not i or line != members[i - 1]]
+        key = (template_id, *members)
+        text = self._rendered.get(key)
+        if text is None:
+            text = self._rendered[key] = self.templates[template_id].render(members, self.masks)
+        return text
+
+    def add(self, line: str, group: int = 0, fuzzy: bool = True) -> int:
+        """Put ``line`` into its template and return the template's id.
 
         Lines of different ``group`` never share a template (a FAILED line must
         not fold into the PASSED lines it resembles). A line added with
         ``fuzzy`` false only joins lines equal to it once masked (source code
         echoed by a compiler: two statements sharing words are not a pattern).
         """
-        masked = masked_text(line.strip())
+        masked = self.masks.text(line)
         template_id = self._exact.get((group, masked))
-        tokens = masked.split()
         if template_id is None:
+            tokens = masked.split()
             bucket = (group, *self._bucket(tokens))
             template_id = self._match(tokens, bucket) if fuzzy else None
             if template_id is None:
@@ -246,8 +337,6 @@ class TemplateIndex:
                 self.templates.append(Template(list(tokens)))
                 self._buckets.setdefault(bucket, []).append(template_id)
             self._exact[(group, masked)] = template_id
-        template = self.templates[template_id]
-        self._record(template, index)
         return template_id
 
     @staticmethod
@@ -274,14 +363,11 @@ class TemplateIndex:
             for position, (a, b) in enumerate(zip(template.tokens, tokens, strict=True)):
                 if a != b and a != WILDCARD:
                     template.tokens[position] = WILDCARD
+                    template._wild = None
         return best
 
-    @staticmethod
-    def _record(template: Template, index: int) -> None:
-        template.lines.append(index)
 
-
-def _as_range(kind: str, text: str) -> tuple[float, float, str] | None:
+def _as_range(kind: str, text: str) -> _Range | None:
     """A number slot's value as a one-point range with its unit (``12ms`` → 12, 12, ``ms``)."""
     if kind != "num":
         return None
