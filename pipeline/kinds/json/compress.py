@@ -53,6 +53,7 @@ _ENDS = {"records": (1, 1), "scalars": (3, 10), "map": (3, 3)}  # a list's newes
 _MAP_LATEST = 5  # a map of dates (release → time): its newest entries are what a reader asks for
 _ATTEMPTS = 4
 _DECODER = json.JSONDecoder()
+_JSON_SPACE = " \t\n\r"  # the white space json.loads skips around a document
 _EVERY_ROW_MAX = 5000  # longer collections are never shown whole by the lossy path (and are not measured for it)
 
 
@@ -237,8 +238,8 @@ def _parse(content: str) -> tuple[Any, bool] | None:
             # json.loads(line) without its layers of calls, which cost more than a short line's parse.
             if line.startswith("\ufeff"):
                 return None
-            value, end = decode(line, space(line).end())
-            if space(line, end).end() != len(line):
+            value, end = decode(line, space(line).end() if line[0] in _JSON_SPACE else 0)
+            if end != len(line) and space(line, end).end() != len(line):
                 return None
             values.append(value)
     except (ValueError, RecursionError):
