@@ -9,6 +9,7 @@ compiler's caret), so a query for a test name returns its whole report.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from . import signals
@@ -20,10 +21,11 @@ _MAX_SECTION_LINES = 400
 _MAX_BLOCK_LINES = 120
 
 
-def sections(lines: list[str], roles: list[Role]) -> list[tuple[int, int]]:
+def sections(
+    lines: list[str], roles: list[Role], is_passing: Callable[[str], bool] = signals.is_passing
+) -> list[tuple[int, int]]:
     """``(start, end)`` of each failure section: the header line and the report under it."""
     found: list[tuple[int, int]] = []
-    is_passing = cache(signals.is_passing)  # each distinct line tested once
     for start in [index for index, role in enumerate(roles) if role is SECTION]:
         index = start + 1
         while index < len(lines) and index - start < _MAX_SECTION_LINES:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -97,16 +98,18 @@ class LogCompressor:
         clean = [line.rstrip("\r") for line in lines]
         # Logs repeat lines (blank ones, rules, the same traceback): each distinct line is read once.
         hints = signals.error_hints(content)
-        role_of = {line: signals.classify(line, hints) for line in dict.fromkeys(clean)}
+        # Whether a line reports a pass is asked while classifying it, of sections and of the summary's counts.
+        is_passing = cache(signals.is_passing)
+        role_of = {line: signals.classify(line, hints, is_passing) for line in dict.fromkeys(clean)}
         roles = _source_lines_demoted(clean, [role_of[line] for line in clean])
         templates = TemplateIndex()
         template_of, class_of = _place(clean, roles, templates)
-        failure_sections = sections(clean, roles)
+        failure_sections = sections(clean, roles, is_passing)
         priority = _priorities(clean, roles, template_of, class_of, failure_sections)
         _offer_query(clean, ctx.query, priority)
         reports = _inside(failure_sections)
         # The pipeline closes the output with a marker carrying the summary: the cap holds for both.
-        categories = _categories(clean, roles)
+        categories = _categories(clean, roles, is_passing)
         reserve = ctx.count_tokens(marker(_summary(categories, [], 0), ctx.key, ctx.query)) + _MARKER_SLACK
         budget = max(1, ctx.budget_tokens - reserve)
         allowance = budget * _KEPT_SHARE
@@ -502,9 +505,8 @@ def _places(diagnostics: list[str]) -> str | None:
     return "; ".join(parts) + (f"; and {rest:,} more" if rest else "")
 
 
-def _categories(lines: list[str], roles: list[Role]) -> list[str | None]:
+def _categories(lines: list[str], roles: list[Role], is_passing: Callable[[str], bool]) -> list[str | None]:
     """What each line counts as in the summary (``None`` for a blank line)."""
-    is_passing = cache(signals.is_passing)  # each distinct line tested once
     categories: list[str | None] = []
     for line, role in zip(lines, roles):
         if not line.strip():

@@ -192,8 +192,10 @@ class _Ranges:
                 continue  # not a plain number somewhere already: only first and last are shown
             if parsed is None or parsed[2] != number[2]:
                 self.numbers[slot] = None
-            else:
-                self.numbers[slot] = (min(number[0], parsed[0]), max(number[1], parsed[1]), number[2])
+            elif parsed[0] < number[0]:
+                self.numbers[slot] = (parsed[0], number[1], number[2])
+            elif parsed[0] > number[1]:
+                self.numbers[slot] = (number[0], parsed[0], number[2])
 
     def text(self, slot: int | None) -> str:
         if slot is None or slot >= len(self.first):
@@ -259,6 +261,7 @@ class Masks:
         self._by_shape: dict[bytes, str] = {}
         self._tokens: dict[str, list[str]] = {}
         self._values: dict[str, tuple[list[str], list[tuple[str, _Range | None]]]] = {}
+        self._numbers: dict[str, _Range | None] = {}
 
     def text(self, line: str) -> str:
         """``line`` stripped, its variable parts masked (:func:`masked_text`)."""
@@ -286,8 +289,16 @@ class Masks:
         found = self._values.get(line)
         if found is None:
             masked, values = mask(line.strip())
-            found = self._values[line] = (masked.split(), [(text, _as_range(kind, text)) for kind, text in values])
+            found = self._values[line] = (masked.split(), [(text, self._number(kind, text)) for kind, text in values])
         return found
+
+    def _number(self, kind: str, text: str) -> _Range | None:
+        """:func:`_as_range` of a value; the same value on many lines (a status, an address) is read once."""
+        if kind != "num":
+            return None
+        if text not in self._numbers:
+            self._numbers[text] = _as_range(kind, text)
+        return self._numbers[text]
 
 
 class TemplateIndex:
