@@ -26,6 +26,7 @@ import pytest
 from headroom_mcp.pipeline.compress import CompressionResult, compress_content
 from headroom_mcp.pipeline.contract import Context, Hints
 from headroom_mcp.pipeline.kinds.code.compress import CodeCompressor
+from headroom_mcp.pipeline.kinds.code.counting import Tally, floor
 from headroom_mcp.pipeline.kinds.code.detect import CodeDetector
 from headroom_mcp.pipeline.kinds.code.languages import (
     language_from_content,
@@ -695,9 +696,7 @@ def test_outline_is_deterministic_and_a_tight_budget_keeps_top_level_signatures(
 def _outputs(tmp_path: Path) -> dict[str, str]:
     """Real outputs of grep, diff and pytest over real files, plus JSON and a README's prose."""
     package = PYDANTIC_MAIN.parent
-    grep = subprocess.run(
-        ["grep", "-rn", "def ", str(package)], capture_output=True, text=True, check=False
-    ).stdout
+    grep = subprocess.run(["grep", "-rn", "def ", str(package)], capture_output=True, text=True, check=False).stdout
     old, new = tmp_path / "old.py", tmp_path / "new.py"
     source = PYDANTIC_MAIN.read_text()
     old.write_text(source)
@@ -792,6 +791,7 @@ STDIO_H = Path("/usr/include/stdio.h")
 AIO_H = Path("/usr/include/aio.h")
 ZOD_V3_DTS = ROOT / "tests" / "upstreams" / "node_modules" / "zod" / "v3" / "types.d.ts"
 PYO3_DESCROBJECT = ROOT / "tests" / "data" / "code" / "pyo3_ffi_descrobject.rs"
+
 
 def _code_ctx(text: str, path: str, cap: int | None = None) -> Context:
     budget = cap or max(1000, int(count_tokens(text) * 0.15))
@@ -942,3 +942,21 @@ def test_long_object_types_in_a_declaration_file_fold_with_their_line_range():
     for row, head in long_heads:
         # The type's first line stays, and the note names the lines folded after it (1-based: row + 2).
         assert any(line.startswith(head) and f"[lines {row + 2}–" in line for line in out), head
+
+
+def test_token_counts_taken_only_in_part_answer_every_comparison_as_the_whole_count_would():
+    """The outline search stops counting once a comparison is decided: its answers must be the exact ones."""
+    tricky = "".join(
+        ["it's don'T 中文 naïve — é\u0301 ٣1٣ \u3000x \x01..\x0b  y\r\n", "};\n// a\n  /* b */\n\t\tz = 1;\n  \n/x\n"]
+        * 50
+    )
+    texts = [PYDANTIC_MAIN.read_text(), ZOD_V3_DTS.read_text(), tricky, "", "x"]
+    counts = [count_tokens(text) for text in texts]
+    for text, exact in zip(texts, counts):
+        assert floor(text) <= exact
+        for limit in (exact - 1, exact, exact // 3):
+            assert Tally(text, count_tokens).exceeds(limit) == (exact > limit)
+        for other, whole in zip(texts, counts):
+            for share in (0.5, 0.85):
+                answer = Tally(text, count_tokens).within(Tally(other, count_tokens), share)
+                assert answer == (exact <= whole * share)

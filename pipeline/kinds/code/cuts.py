@@ -60,8 +60,8 @@ class Options:
     ``drop_depth`` or deeper, and private members when ``drop_private``, are
     replaced by a counted note naming up to ``note_names`` of them; so are
     the later overloads of a name when ``drop_overloads``, and the methods of
-classes and interfaces when ``drop_members`` (only of the classes whose
-keys are in ``drop_members_of``, when given). ``first_lines``
+    classes and interfaces when ``drop_members`` (only of the classes whose
+    keys are in ``drop_members_of``, when given). ``first_lines``
     cuts every multi-line declaration to its first line (a header's
     prototypes, a ``.d.ts`` file's members).
     """
@@ -447,7 +447,6 @@ class Cutter:
                 note = f"{indent}{self.syntax.comment_prefix} {span_note(first, last)}"
         if last - first + 1 < _MIN_CUT_ROWS:
             return None
-        source = self.source
         return Edit(source.row_start(first), source.row_end(last), note), last - first + 1
 
     # -- comments and docstrings --------------------------------------------------
@@ -463,9 +462,11 @@ class Cutter:
 
     def _docstring_edit(self, node: Node) -> Edit | None:
         parent = node.parent
-        alone = parent is not None and parent.type == "block" and sum(
-            1 for c in parent.named_children if c.type not in self.syntax.comments
-        ) == 1
+        alone = (
+            parent is not None
+            and parent.type == "block"
+            and sum(1 for c in parent.named_children if c.type not in self.syntax.comments) == 1
+        )
         docs = self.options.docs or alone
         if rows(node) == 1 and docs:
             return None

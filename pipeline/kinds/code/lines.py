@@ -108,7 +108,7 @@ def _view(lines: list[str]) -> list[str]:
 
 
 def _numbered(filled: list[str]) -> bool:
-    """True when at least ``_GUTTER_SHARE`` of the lines start with a line number; stops at the first lines too many without."""
+    """True when ``_GUTTER_SHARE`` of the lines or more start with a line number (stops once too few can)."""
     missing = 0
     for line in filled:
         if not _GUTTER.match(line):

@@ -89,8 +89,8 @@ def rows(node: Node) -> int:
 
 
 def named(node: Node) -> list[Node]:
-    """The named children of ``node`` (comments included, punctuation not)."""
-    return [child for child in node.children if child.is_named]
+    """The named children of ``node`` (comments included, punctuation not); do not change the list."""
+    return node.named_children
 
 
 def calls_back(node: Node) -> bool:
@@ -176,7 +176,9 @@ class NodeReader:
         key = (node.id, members)
         found = self._scopes.get(key)
         if found is None:
-            found = self._scopes[key] = [self._entry(child) for child in (self.members(node) if members else named(node))]
+            found = self._scopes[key] = [
+                self._entry(child) for child in (self.members(node) if members else named(node))
+            ]
         return found
 
     def _entry(self, node: Node) -> Entry:
@@ -196,7 +198,7 @@ class NodeReader:
             last_row=end.row - 1 if end.column == 0 and end.row > start else end.row,
             comment=comment,
             prefix=prefix,
-            docstring=not prefix and syntax.indented and self.is_docstring(node),
+            docstring=syntax.indented and kind == "expression_statement" and self.is_docstring(node),
             member=member,
         )
 
@@ -318,6 +320,8 @@ class NodeReader:
 
     def _assigns(self, node: Node, name: str) -> bool:
         """True for a Python statement assigning to ``name`` (``__all__ = [...]``, ``__all__: list[str] = ...``)."""
+        if self.source.data.find(name.encode(), node.start_byte, node.end_byte) == -1:
+            return False  # the name is nowhere in the statement
         assignment = node.named_children[0] if node.named_child_count else None
         target = assignment.child_by_field_name("left") if assignment is not None else None
         return target is not None and self.text(target) == name

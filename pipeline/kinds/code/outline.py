@@ -177,14 +177,18 @@ class _Walker:
         if overload and options.drop_overloads and definition.key not in options.keep:
             dropped.append(definition)
             return
-        if depth >= 1 and definition.key not in options.keep and (
-            (options.drop_private and definition.private)
-            or (
-                options.drop_members
-                and definition.kind in ("function", "method", "field")
-                and (options.drop_members_of is None or definition.parent_key in options.drop_members_of)
+        if (
+            depth >= 1
+            and definition.key not in options.keep
+            and (
+                (options.drop_private and definition.private)
+                or (
+                    options.drop_members
+                    and definition.kind in ("function", "method", "field")
+                    and (options.drop_members_of is None or definition.parent_key in options.drop_members_of)
+                )
+                or (options.drop_depth is not None and depth >= options.drop_depth)
             )
-            or (options.drop_depth is not None and depth >= options.drop_depth)
         ):
             dropped.append(definition)
             return
