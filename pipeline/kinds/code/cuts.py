@@ -498,7 +498,7 @@ class Cutter:
             return None
         line = None
         if self.options.docs:
-            line = comment_first_line([self.source.text(node.start_byte, node.end_byte) for node in group])
+            line = comment_first_line(self.source.text(node.start_byte, node.end_byte) for node in group)
         return self._rows_edit(first_row, end_row, line, group[0].start_byte, group[-1].end_byte)
 
     def _rows_edit(self, first: int, last: int, line: str | None, start: int, end: int) -> Edit | None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
 from operator import add
 
 from ...wording import line_span
@@ -112,13 +113,14 @@ def apply(source: Source, edits: list[Edit]) -> str:
     return b"".join(pieces).decode(ENCODING, ERRORS)
 
 
-def comment_first_line(texts: list[str]) -> str | None:
+def comment_first_line(texts: Iterator[str]) -> str | None:
     """The first line with words of a comment group, as a one-line comment; None if it has none.
 
     Block comments keep their opener (``/** Compute the tax. */``); line
-    comments (``//``, ``///``, ``#``) are returned as the original line.
+    comments (``//``, ``///``, ``#``) are returned as the original line. The
+    group's texts are read only as far as that line.
     """
-    first = texts[0]
+    first = next(texts)
     if first.startswith("/*"):
         opener = "/**" if first.startswith("/**") else "/*"
         inner = first[len(opener) :]
@@ -128,7 +130,7 @@ def comment_first_line(texts: list[str]) -> str | None:
             if _ALNUM.search(words):
                 return f"{opener} {words} */"
         return None
-    for text in texts:
+    for text in chain((first,), texts):
         for line in text.splitlines():
             if _ALNUM.search(line):
                 return line.strip()
