@@ -25,7 +25,7 @@ from headroom_mcp.pipeline.retrieval import retrieve
 from headroom_mcp.pipeline.store import MemoryStore
 from headroom_mcp.pipeline.tokens import count_tokens
 
-SUITE = '''
+SUITE = """
 import pytest
 
 
@@ -56,7 +56,7 @@ class TestParser:
     def test_parse_header(self):
         header = {"name": "x"}
         assert header["version"] == "1.0"
-'''
+"""
 FAILING = {
     "test_calc.py::test_div_by_zero": "ZeroDivisionError: division by zero",
     "test_calc.py::test_rounding": "AssertionError: banker's rounding gave 2.67",
@@ -102,7 +102,7 @@ def test_pytest_run_keeps_every_failure_and_saves_ninety_percent(pytest_log):
     assert summary in result.text
     # The tracebacks themselves, not only the ids.
     assert "E       AssertionError: banker's rounding gave 2.67" in result.text
-    assert_line = SUITE.split("\n").index("    assert value == 2.68, f\"banker's rounding gave {value}\"") + 1
+    assert_line = SUITE.split("\n").index('    assert value == 2.68, f"banker\'s rounding gave {value}"') + 1
     assert f"test_calc.py:{assert_line}: AssertionError" in result.text
     # The 2,500 passing lines are counted, not listed.
     assert "PASSED" in result.text and result.text.count("PASSED") < 5
@@ -165,7 +165,7 @@ def gcc_log(tmp_path_factory) -> str:
             )
         )
     (folder / "src" / "main.c").write_text(
-        'int helper1(int n);\nint main(void) {\n    int total = helper1(3)\n    return total;\n}\n'
+        "int helper1(int n);\nint main(void) {\n    int total = helper1(3)\n    return total;\n}\n"
     )
     (folder / "Makefile").write_text(
         "SRCS := $(sort $(wildcard src/*.c))\nOBJS := $(SRCS:src/%.c=build/%.o)\n"
@@ -228,13 +228,47 @@ def test_application_log_keeps_the_crash_and_folds_routine_lines_with_ranges():
     assert result.kind == "log" and saved(result, content) >= 0.90
     assert "pricing failed for order 1717" in result.text
     assert "ZeroDivisionError: division by zero" in result.text
-    assert 'in price' in result.text  # the project's own frame
+    assert "in price" in result.text  # the project's own frame
     # The request lines around the crash become one template each side, with the range of their values.
     assert re.search(r"\[×1,716\] .*GET /api/orders/\{2–1717\} 200 in \{5–44\}ms", result.text), result.text
     assert re.search(r"\[×1,279\] .*GET /api/orders/\{1718–2996\} 200", result.text), result.text
     assert "cache miss ratio" in result.text and "×12 in all" in result.text
     found = retrieve(result.hash, store=store, query="/api/orders/2024 ")
     assert "GET /api/orders/2024 200" in found.blocks[1]
+
+
+def german_app_log() -> str:
+    """The same kind of application log, its messages in German: every line holds letters beyond ASCII."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
+    logger = logging.getLogger("laden.api")
+    logger.propagate = False
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        for n in range(3000):
+            logger.info("Bestellung %d geprüft für Kundin „k%04d“ in %dms", n, n % 97, 5 + n % 40)
+            if n % 250 == 0:
+                logger.warning("Trefferquote des Zwischenspeichers %.2f über dem Schwellwert", 0.5 + n / 10000)
+            if n == 1717:
+                try:
+                    1 / (n - n)
+                except ZeroDivisionError:
+                    logger.exception("Preisberechnung für Bestellung %d fehlgeschlagen", n)
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_a_log_beyond_ascii_keeps_its_crash_and_folds_like_any_other():
+    content = german_app_log()
+    result, _ = run(content)
+    assert result.kind == "log" and saved(result, content) >= 0.90
+    assert "Preisberechnung für Bestellung 1717 fehlgeschlagen" in result.text
+    assert "ZeroDivisionError: division by zero" in result.text
+    assert re.search(r"\[×1,716\] .*Bestellung \{2–1717\} geprüft für Kundin „k\{0–96\}“ in \{5–44\}ms", result.text)
+    assert "Trefferquote des Zwischenspeichers" in result.text and "×12 in all" in result.text
 
 
 @pytest.mark.parametrize(
@@ -286,7 +320,11 @@ def test_go_and_cargo_style_failures_are_kept():
     )
     result, _ = run(go_log)
     assert result.kind == "log" and saved(result, go_log) >= 0.9
-    for line in ("    calc_test.go:42: Divide(1, 0) = 0, want error", "--- FAIL: TestDivide (0.00s)", "FAIL\texample.com/calc\t0.012s"):
+    for line in (
+        "    calc_test.go:42: Divide(1, 0) = 0, want error",
+        "--- FAIL: TestDivide (0.00s)",
+        "FAIL\texample.com/calc\t0.012s",
+    ):
         assert line in result.text
 
 
@@ -365,7 +403,9 @@ def test_a_tight_budget_drops_library_frames_before_the_projects_own():
     own = [line for line in trace.splitlines() if line.startswith("  File ") and "test_log_compressor.py" in line]
     assert library and own
     routine = [f"2026-01-02 10:{i // 60 % 60:02d}:{i % 60:02d} INFO worker: heartbeat {i}" for i in range(2000)]
-    content = "\n".join([*routine[:1000], "2026-01-02 10:16:40 ERROR worker: could not start", *trace.splitlines(), *routine[1000:]])
+    content = "\n".join(
+        [*routine[:1000], "2026-01-02 10:16:40 ERROR worker: could not start", *trace.splitlines(), *routine[1000:]]
+    )
     result, _ = run(content, max_tokens=300)
     assert result.tokens_after <= 300 + 60  # the budget, plus the closing marker
     assert "json.decoder.JSONDecodeError" in result.text
@@ -431,9 +471,13 @@ def test_unittest_verbose_run_keeps_the_error_and_failure_reports(tmp_path):
     assert done.returncode == 1 and "FAILED (failures=1, errors=1)" in content
     result, _ = run(content)
     assert result.kind == "log" and saved(result, content) >= 0.9
-    for line in ("ERROR: test_div (test_calc.CalcTest.test_div)", "ZeroDivisionError: division by zero",
-                 "FAIL: test_concat (test_calc.CalcTest.test_concat)", "AssertionError: 'ab' != 'ba'",
-                 "FAILED (failures=1, errors=1)"):
+    for line in (
+        "ERROR: test_div (test_calc.CalcTest.test_div)",
+        "ZeroDivisionError: division by zero",
+        "FAIL: test_concat (test_calc.CalcTest.test_concat)",
+        "AssertionError: 'ab' != 'ba'",
+        "FAILED (failures=1, errors=1)",
+    ):
         assert any(kept.startswith(line) for kept in result.text.splitlines()), line
     assert re.search(r"^Ran 602 tests in ", result.text, re.M)
 

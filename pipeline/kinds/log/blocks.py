@@ -24,14 +24,18 @@ _MAX_BLOCK_LINES = 120
 def sections(
     lines: list[str], roles: list[Role], is_passing: Callable[[str], bool] = signals.is_passing
 ) -> list[tuple[int, int]]:
-    """``(start, end)`` of each failure section: the header line and the report under it."""
+    """``(start, end)`` of each failure section: the header line and the report under it.
+
+    ``is_passing`` stands for :func:`signals.is_passing` (one that remembers its answers, say).
+    """
     found: list[tuple[int, int]] = []
+    is_separator = cache(signals.is_separator)  # each distinct line tested once
     for start in [index for index, role in enumerate(roles) if role is SECTION]:
         index = start + 1
         while index < len(lines) and index - start < _MAX_SECTION_LINES:
             line, role = lines[index], roles[index]
             # A bare rule right under the header belongs to it (unittest draws one there).
-            if role is SECTION or role is SUMMARY or (signals.is_separator(line) and index > start + 1):
+            if role is SECTION or role is SUMMARY or (is_separator(line) and index > start + 1):
                 break
             if role is PLAIN and is_passing(line):
                 break

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 
 from ...contract import Compressed, Context, Item
 from ...markers import marker
@@ -77,10 +78,15 @@ FRAME, CONTINUATION = Role.FRAME, Role.CONTINUATION
 # Failures and warnings fold only among themselves, never into the ordinary lines they resemble.
 _GROUP = {ERROR: 1, WARNING: 2, SUMMARY: 3, SECTION: 4}
 # What a line counts as in the summary, by its role; any other line is passing or other.
-_CATEGORY = {ERROR: "error", SECTION: "error", WARNING: "warning", FRAME: "indented/trace", CONTINUATION: "indented/trace"}
+_CATEGORY = {
+    ERROR: "error",
+    SECTION: "error",
+    WARNING: "warning",
+    FRAME: "indented/trace",
+    CONTINUATION: "indented/trace",
+}
 _EXCERPT_GROUP = 5
-# What :func:`_marks` finds in a line.
-_HEADER, _CLIENT_ERROR, _TITLED_RULE = 1, 2, 4
+_ORDINARY = frozenset({Role.PLAIN, FRAME, CONTINUATION})
 
 
 class LogCompressor:
@@ -96,18 +102,18 @@ class LogCompressor:
         if len(lines) < _MIN_LINES:
             return None
         clean = [line.rstrip("\r") for line in lines]
-        # Logs repeat lines (blank ones, rules, the same traceback): each distinct line is read once.
         hints = signals.error_hints(content)
         # Whether a line reports a pass is asked while classifying it, of sections and of the summary's counts.
         is_passing = cache(signals.is_passing)
+        # Logs repeat lines (blank ones, rules, the same traceback): each distinct line is read once.
         role_of = {line: signals.classify(line, hints, is_passing) for line in dict.fromkeys(clean)}
         roles = _source_lines_demoted(clean, [role_of[line] for line in clean])
         templates = TemplateIndex()
         template_of, class_of = _place(clean, roles, templates)
         failure_sections = sections(clean, roles, is_passing)
-        priority = _priorities(clean, roles, template_of, class_of, failure_sections)
-        _offer_query(clean, ctx.query, priority)
         reports = _inside(failure_sections)
+        priority = _priorities(clean, roles, template_of, class_of, failure_sections, reports)
+        _offer_query(clean, ctx.query, priority)
         # The pipeline closes the output with a marker carrying the summary: the cap holds for both.
         categories = _categories(clean, roles, is_passing)
         reserve = ctx.count_tokens(marker(_summary(categories, [], 0), ctx.key, ctx.query)) + _MARKER_SLACK
@@ -116,8 +122,9 @@ class LogCompressor:
         # Each attempt prices mostly the same lines and gaps: count each line once, fold each gap once.
         counts = TokenCounts(ctx.count_tokens)
         folder = GapFolder(clean, template_of, templates, counts)
+        ranked = sorted(priority.items(), key=itemgetter(1, 0))
         for _ in range(_FIT_ATTEMPTS):
-            kept = _select(clean, priority, counts, allowance)
+            kept = _select(clean, ranked, counts, allowance)
             text, shown = _render(clean, kept, class_of, roles, folder, counts, budget, reports)
             tokens = ctx.count_tokens(text) + reserve
             if tokens <= ctx.budget_tokens:
@@ -157,29 +164,17 @@ def _place(lines: list[str], roles: list[Role], templates: TemplateIndex) -> tup
     placed: dict[tuple[str, Role], tuple[int, str]] = {}
     for key in dict.fromkeys(zip(lines, roles)):
         line, role = key
-        template_id = templates.add(line, _group(line, role), fuzzy=not signals.is_code_excerpt(line))
-        placed[key] = (template_id, _class(line, role, template_id))
+        # Lines of different groups never share a template: a request's status, a failure, a warning, a summary;
+        # a compiler's echo of source only joins the same source.
+        status = signals.http_status(line)
+        excerpt = signals.is_code_excerpt(line)
+        group = 1000 + status if status is not None else _EXCERPT_GROUP if excerpt else _GROUP.get(role, 0)
+        template_id = templates.add(line, group, fuzzy=not excerpt)
+        # Repeats of a diagnostic are counted by a compiler warning's flag, else by their template.
+        flag = signals.warning_class(line) if role is WARNING else None
+        placed[key] = (template_id, flag or f"#{template_id}")
     found = [placed[key] for key in zip(lines, roles)]
     return [template_id for template_id, _ in found], [line_class for _, line_class in found]
-
-
-def _group(line: str, role: Role) -> int:
-    """Lines of different groups never share a template: a request's status, a failure, a warning, a summary."""
-    status = signals.http_status(line)
-    if status is not None:
-        return 1000 + status
-    if signals.is_code_excerpt(line):
-        return _EXCERPT_GROUP
-    return _GROUP.get(role, 0)
-
-
-def _class(line: str, role: Role, template_id: int) -> str:
-    """What repeats of a diagnostic are counted by: a compiler warning's flag, else its template."""
-    if role is WARNING:
-        flag = signals.warning_class(line)
-        if flag:
-            return flag
-    return f"#{template_id}"
 
 
 def _priorities(
@@ -188,8 +183,12 @@ def _priorities(
     template_of: list[int],
     class_of: list[str],
     failure_sections: list[tuple[int, int]],
+    reports: set[int],
 ) -> dict[int, int]:
-    """How much each notable line is worth keeping; unlisted lines are folded."""
+    """How much each notable line is worth keeping; unlisted lines are folded.
+
+    ``reports`` are the lines under the failures' headers (:func:`_inside`).
+    """
     priority: dict[int, int] = {}
 
     def offer(index: int, value: int) -> None:
@@ -198,10 +197,36 @@ def _priorities(
             if old is None or value < old:
                 priority[index] = value
 
-    in_section = _inside(failure_sections)
-    # Each distinct line is tested once: logs repeat their lines (frames, source, rules).
-    is_library_frame = cache(signals.is_library_frame)
-    marks = cache(_marks)
+    _offer_reports(lines, roles, failure_sections, offer)
+    _offer_diagnostics(lines, roles, template_of, class_of, reports, offer)
+    for start, end in _short_summaries(lines, roles):
+        for index in range(start, end):
+            offer(index, P.VERDICT)
+    # The same opening line heads every traceback: it is worth what the traceback's best frame is worth.
+    for index in [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]:
+        end = index + 1
+        while end < len(lines) and (roles[end] is FRAME or roles[end] is CONTINUATION):
+            end += 1
+        frames = [priority[i] for i in range(index + 1, end) if i in priority]
+        if frames:
+            priority[index] = min(frames)
+    for index in [*range(_EDGE_LINES), *range(len(lines) - _EDGE_LINES, len(lines))]:
+        offer(index, P.EDGE)
+    # A low-priority line the same as one already offered (the caret under a warning seen before) is look-alike.
+    seen: set[str] = set()
+    for index in sorted(priority):
+        text = lines[index].strip()
+        if priority[index] >= P.BODY and text in seen:
+            del priority[index]
+        seen.add(text)
+    return priority
+
+
+def _offer_reports(
+    lines: list[str], roles: list[Role], failure_sections: list[tuple[int, int]], offer: Callable[[int, int], None]
+) -> None:
+    """Weigh each failure's report: its header, what went wrong, the project's own frames, its first lines."""
+    is_library_frame = cache(signals.is_library_frame)  # each distinct frame tested once
     messages_seen: set[str] = set()
     for start, end in failure_sections:
         offer(start, P.FAILURE)
@@ -222,19 +247,33 @@ def _priorities(
                 offer(index, P.EXTRA)
             else:
                 offer(index, P.CONTEXT if index - start <= 3 or index == end - 1 else P.BODY)
+
+
+def _offer_diagnostics(
+    lines: list[str],
+    roles: list[Role],
+    template_of: list[int],
+    class_of: list[str],
+    in_section: set[int],
+    offer: Callable[[int, int], None],
+) -> None:
+    """Weigh the lines outside failures' reports: summaries, session headers, errors, warnings, failed requests."""
+    marks = cache(signals.marks)  # each distinct line read once: logs repeat their lines
     seen_errors: Counter[int] = Counter()
     seen_messages: set[str] = set()
     seen_warnings: Counter[str] = Counter()
-    for index, role in enumerate(roles):
+    # Plain lines, frames and their continuations need weighing only when a mark singles them out.
+    notable = [index for index, role in enumerate(roles) if role not in _ORDINARY or marks(lines[index])]
+    for index in notable:
+        role, line = roles[index], lines[index]
         if role is SUMMARY:
             offer(index, P.SUMMARY)
             continue
-        line = lines[index]
         mark = marks(line)
-        if mark & _HEADER:
+        if mark & signals.HEADER:
             offer(index, P.VERDICT)
         elif role is ERROR and index in in_section:
-            continue  # weighed with its failure's report above
+            continue  # weighed with its failure's report
         elif role is ERROR:
             # Every test that failed is named; other errors: the first of each kind, then each new message.
             seen_errors[template_of[index]] += 1
@@ -259,34 +298,12 @@ def _priorities(
                 if not signals.is_continuation(lines[after]):
                     break
                 offer(after, P.EXTRA)
-        elif mark & _CLIENT_ERROR and seen_warnings[class_of[index]] < _WARNING_LOCATIONS:
+        elif mark & signals.CLIENT_ERROR and seen_warnings[class_of[index]] < _WARNING_LOCATIONS:
             # A request that failed on the client's side is an anomaly among the 200s: the first few are shown.
             seen_warnings[class_of[index]] += 1
             offer(index, P.CONTEXT)
-        elif mark & _TITLED_RULE:
+        elif mark & signals.TITLED_RULE:
             offer(index, P.BODY)
-    for start, end in _short_summaries(lines, roles):
-        for index in range(start, end):
-            offer(index, P.VERDICT)
-    for index, line in enumerate(lines):
-        # The same opening line heads every traceback: it is worth what the traceback's best frame is worth.
-        if line.startswith("Traceback (most recent call last)"):
-            end = index + 1
-            while end < len(lines) and (roles[end] is FRAME or roles[end] is CONTINUATION):
-                end += 1
-            frames = [priority[i] for i in range(index + 1, end) if i in priority]
-            if frames:
-                priority[index] = min(frames)
-    for index in [*range(_EDGE_LINES), *range(len(lines) - _EDGE_LINES, len(lines))]:
-        offer(index, P.EDGE)
-    # A low-priority line the same as one already offered (the caret under a warning seen before) is look-alike.
-    seen: set[str] = set()
-    for index in sorted(priority):
-        text = lines[index].strip()
-        if priority[index] >= P.BODY and text in seen:
-            del priority[index]
-        seen.add(text)
-    return priority
 
 
 def _message_of(lines: list[str], roles: list[Role], start: int, end: int) -> int | None:
@@ -299,21 +316,6 @@ def _message_of(lines: list[str], roles: list[Role], start: int, end: int) -> in
             if first is None:
                 first = index
     return first
-
-
-def _marks(line: str) -> int:
-    """What makes an ordinary line notable: a runner's session header, a request the client got wrong, a titled rule."""
-    marks = _HEADER if signals.is_session_header(line) else 0
-    if _is_client_error(line):
-        marks |= _CLIENT_ERROR
-    if signals.is_separator(line) and any(c.isalpha() for c in line):
-        marks |= _TITLED_RULE
-    return marks
-
-
-def _is_client_error(line: str) -> bool:
-    status = signals.http_status(line)
-    return status is not None and 400 <= status < 500
 
 
 def _message_kind(line: str) -> str:
@@ -358,9 +360,7 @@ def _warning_repeats(line: str) -> int:
 def _short_summaries(lines: list[str], roles: list[Role]) -> list[tuple[int, int]]:
     """``(start, end)`` of each runner's short summary: its header down to the closing totals line."""
     found = []
-    for index, line in enumerate(lines):
-        if not (line.startswith("=") and "short test summary info" in line):
-            continue
+    for index in [i for i, line in enumerate(lines) if line.startswith("=") and "short test summary info" in line]:
         end = index + 1
         while end < len(lines) and roles[end] is not SUMMARY and not signals.is_separator(lines[end]):
             end += 1
@@ -393,20 +393,21 @@ def _offer_context(lines: list[str], roles: list[Role], index: int, offer, at_be
         offer(position, max(frame_priority, at_best))
 
 
-def _select(lines: list[str], priority: dict[int, int], counts: TokenCounts, allowance: float) -> list[int]:
+def _select(lines: list[str], ranked: list[tuple[int, int]], counts: TokenCounts, allowance: float) -> list[int]:
     """The notable lines that fit ``allowance`` tokens, most important first.
 
-    A line away from every kept line opens a new gap, whose note costs too.
+    ``ranked`` are the notable lines and their priorities, most important
+    first. A line away from every kept line opens a new gap, whose note costs too.
     """
     used = 0.0
     kept: list[int] = []
     kept_set: set[int] = set()
-    for index in sorted(priority, key=lambda i: (priority[i], i)):
+    for index, value in ranked:
         line = lines[index]
         note = 0 if index - 1 in kept_set or index + 1 in kept_set else _GAP_NOTE_TOKENS
         # A line too long even at its fewest possible tokens is not worth counting.
         if used + counts.floor(line) + 1 + note > allowance or used + counts[line] + 1 + note > allowance:
-            if priority[index] <= P.FAILURE:
+            if value <= P.FAILURE:
                 continue  # a later failure may be shorter
             break
         used += counts[line] + 1 + note
@@ -519,7 +520,8 @@ def _categories(lines: list[str], roles: list[Role], is_passing: Callable[[str],
 
 
 def _summary(categories: list[str | None], kept: list[int], shown: int) -> str:
-    omitted: Counter[str] = Counter(category for category in categories if category)
+    omitted: Counter[str | None] = Counter(categories)
+    del omitted[None]  # blank lines are not counted
     for index in kept:
         if categories[index]:
             omitted[categories[index]] -= 1

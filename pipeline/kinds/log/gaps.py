@@ -36,7 +36,9 @@ class _Gap:
     """The lines between two kept ones: each kind of line in order (``texts``), and the kinds of several lines."""
 
     def __init__(self, start: int, end: int, members: list[int], texts: list[str], repeated: list[_Kind]):
-        self.start, self.end, self.members, self.texts, self.repeated = start, end, members, texts, repeated
+        self.start, self.end, self.members, self.texts = start, end, members, texts
+        # The kinds worth a counted line of their own, in order.
+        self._wordy = [kind for kind in repeated if _WORDY.search(kind.text)]
         self._folds: dict[int, list[str]] = {}
 
     def fold(self, level: int) -> list[str]:
@@ -50,7 +52,7 @@ class _Gap:
             return [f"[… {len(self.members):,} lines omitted ({line_span(self.start, self.end)})]"]
         if level == 0:
             return self.texts  # every line told: none left to count
-        chosen = [kind for kind in self.repeated if _WORDY.search(kind.text)]
+        chosen = self._wordy
         if level == 2:
             chosen = sorted(chosen, key=lambda kind: (-kind.count, kind.first))[:_TOP_TEMPLATES]
             chosen.sort(key=lambda kind: kind.first)
@@ -132,19 +134,18 @@ def _kinds(
     by_template: defaultdict[int, list[int]] = defaultdict(list)
     for i in members:
         by_template[template_of[i]].append(i)
-    text_at: dict[int, str] = {}
     repeated: list[_Kind] = []
+    folded: set[int] = set()  # the lines a kind of several lines stands for, but its first
     for template_id, indices in by_template.items():
         if len(indices) == 1:
-            text_at[indices[0]] = lines[indices[0]]
             continue
         for group in templates.split(template_id, [lines[i] for i in indices]):
-            chosen = [indices[g] for g in group]
-            if len(chosen) == 1:
-                text_at[chosen[0]] = lines[chosen[0]]
+            if len(group) == 1:
                 continue
-            kind = _Kind(len(chosen), chosen[0], f"[×{len(chosen):,}] {templates.render(template_id, [lines[i] for i in chosen])}")
-            text_at[kind.first] = kind.text
-            repeated.append(kind)
+            chosen = [indices[g] for g in group]
+            text = f"[×{len(chosen):,}] {templates.render(template_id, [lines[i] for i in chosen])}"
+            repeated.append(_Kind(len(chosen), chosen[0], text))
+            folded.update(chosen[1:])
     repeated.sort(key=lambda kind: kind.first)
-    return [text_at[first] for first in sorted(text_at)], repeated
+    text_of = {kind.first: kind.text for kind in repeated}
+    return [text_of.get(i, lines[i]) for i in members if i not in folded], repeated

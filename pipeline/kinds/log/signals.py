@@ -37,7 +37,8 @@ class _Caseless:
 
     def __init__(self, pattern: str) -> None:
         # Capitals lowered, escapes kept: ``\S`` is not ``\s``.
-        self._lowered = re.compile(re.sub(r"(\\.)|[A-Z]", lambda found: found.group(1) or found.group().lower(), pattern))
+        lowered = re.sub(r"(\\.)|[A-Z]", lambda found: found.group(1) or found.group().lower(), pattern)
+        self._lowered = re.compile(lowered)
         self._ignoring_case = re.compile(pattern, re.IGNORECASE)
 
     def match(self, line: str, lower: str) -> bool:
@@ -56,7 +57,9 @@ class _Caseless:
 # Patterns starting with ^ are used with match(): search() would try them at every offset.
 # ``\s*+`` and ``\s++`` (possessive) never give back indentation, which what follows them cannot start with:
 # a line indented by twelve spaces is not tried again at each of them.
-_PASS_START = re.compile(r"\s*+(?:✓|✔|√)\s|--- PASS\b|=== (?:RUN|PAUSE|CONT)\b|test .+ \.\.\. ok$|\s*+PASS\s|\s*+ok \d+ ")
+_PASS_START = re.compile(
+    r"\s*+(?:✓|✔|√)\s|--- PASS\b|=== (?:RUN|PAUSE|CONT)\b|test .+ \.\.\. ok$|\s*+PASS\s|\s*+ok \d+ "
+)
 _PASS_ANYWHERE = re.compile(r"\s(?:PASSED|ok|PASS|XFAIL|SKIPPED)\b")
 
 _SUMMARY = _Caseless(
@@ -84,10 +87,28 @@ _SUMMARY = _Caseless(
 )
 
 
-
 # Cheap substring checks before the error regex, which most lines would fail anyway.
-_ERROR_HINTS = ("err", "fail", "fatal", "panic", "exception", "traceback", "fault", "dumped", "abort", "critical",
-                "killed", "time", "unhandled", "uncaught", "✗", "✕", "✘", "✖", "not ok")
+_ERROR_HINTS = (
+    "err",
+    "fail",
+    "fatal",
+    "panic",
+    "exception",
+    "traceback",
+    "fault",
+    "dumped",
+    "abort",
+    "critical",
+    "killed",
+    "time",
+    "unhandled",
+    "uncaught",
+    "✗",
+    "✕",
+    "✘",
+    "✖",
+    "not ok",
+)
 # Each pattern opens with a lookahead on the characters a match can start with: other places fail at once.
 _ERROR = _Caseless(
     r"(?=[efptsckaun✗✕✘✖\s])(?:"
@@ -131,13 +152,16 @@ _LIBRARY = re.compile(
 _CONTINUATION = re.compile(r"^(?:\s++\S|E\s|>\s|Caused by:|During handling|The above exception|\s*+\^|\s*+\|)")
 
 
-# A request line as web servers log it: Common Log Format (werkzeug, Django, gunicorn, uvicorn), morgan's formats.
+# A request line as web servers log it: Common Log Format (werkzeug, Django, gunicorn, uvicorn), quoted anywhere
+# in the line; morgan's and Rails' formats, opening it (with one of these initials).
 _REQUEST_QUOTED = re.compile(
     r'"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE) \S+ HTTP/\d(?:\.\d)?" (?P<clf>[1-5]\d\d)\b'
 )
 _REQUEST_START = re.compile(
-    r"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* (?P<bare>[1-5]\d\d) (?:[\d.]+ ms|-)|Completed (?P<rails>[1-5]\d\d) "
+    r"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* (?P<bare>[1-5]\d\d) (?:[\d.]+ ms|-)"
+    r"|Completed (?P<rails>[1-5]\d\d) "
 )
+_REQUEST_INITIALS = frozenset("GPDHOC")
 # The lines a test runner opens a session with: which interpreter, plugins, config and how many tests.
 _SESSION_HEADER = re.compile(
     r"^=+ test session starts =+$|^platform \S+ -- Python |^(?:rootdir|configfile|testpaths|cachedir|plugins): "
@@ -159,13 +183,33 @@ def http_status(line: str) -> int | None:
     if "HTTP/" in line:
         # What opens the line comes first, then a quoted request line anywhere.
         match = _REQUEST_START.match(line) or _REQUEST_QUOTED.search(line)
-    elif line[:1].isupper():
+    elif line[:1] in _REQUEST_INITIALS:
         match = _REQUEST_START.match(line)
     else:
         return None
     if not match:
         return None
     return int(match.group(match.lastgroup))
+
+
+# What singles out a line that is neither an error nor a warning (:func:`marks`).
+HEADER, CLIENT_ERROR, TITLED_RULE = 1, 2, 4
+
+
+def marks(line: str) -> int:
+    """What singles out an ordinary line, as or-ed bits.
+
+    ``HEADER``: a runner's session header; ``CLIENT_ERROR``: a request that
+    failed on the client's side (a 4xx status); ``TITLED_RULE``: a rule with a
+    title in it (``===== warnings summary =====``).
+    """
+    found = HEADER if _SESSION_HEADER.match(line) else 0
+    status = http_status(line)
+    if status is not None and 400 <= status < 500:
+        found |= CLIENT_ERROR
+    if is_separator(line) and any(c.isalpha() for c in line):
+        found |= TITLED_RULE
+    return found
 
 
 def is_session_header(line: str) -> bool:
@@ -200,15 +244,13 @@ def error_hints(text: str) -> tuple[str, ...]:
     return tuple(hint for hint in _ERROR_HINTS if hint in lower)
 
 
-def classify(
-    line: str, hints: tuple[str, ...] = _ERROR_HINTS, passing: Callable[[str], bool] | None = None
-) -> Role:
+def classify(line: str, hints: tuple[str, ...] = _ERROR_HINTS, passing: Callable[[str], bool] | None = None) -> Role:
     """The role of one log line.
 
     ``hints`` may leave out words of :func:`error_hints` the whole log lacks;
     ``passing`` stands for :func:`is_passing` (one that remembers its answers).
     """
-    if not line.strip():
+    if not line or line.isspace():
         return Role.PLAIN
     status = http_status(line)
     if status is not None:
@@ -241,7 +283,9 @@ def is_passing(line: str) -> bool:
     if _PASS_START.match(line):
         return True
     # Each word searched for holds one of these: most lines hold none, and the search tries every space.
-    return ("PASS" in line or "ok" in line or "XFAIL" in line or "SKIPPED" in line) and bool(_PASS_ANYWHERE.search(line))
+    return ("PASS" in line or "ok" in line or "XFAIL" in line or "SKIPPED" in line) and bool(
+        _PASS_ANYWHERE.search(line)
+    )
 
 
 def is_separator(line: str) -> bool:

@@ -39,9 +39,11 @@ class _Masks(NamedTuple):
     """The patterns that find values, compiled for one kind of line."""
 
     digit: re.Pattern[str]
-    # Every value opens with a digit or a hex letter: the lookahead rules out other places at once.
+    # Every mask in one pass, each value with its kind. Every value opens with a digit or a hex letter:
+    # the lookahead rules out other places at once.
     variable: re.Pattern[str]
-    # The same masks as three plain substitutions: no Python callback per value, for the first pass over every line.
+    # The same masks as three plain substitutions (no Python callback per value), for the first pass over
+    # every line; an id needs a run of seven hex digits (``hex_run``) or "0x".
     timestamp: re.Pattern[str]
     hex_run: re.Pattern[str]
     id: re.Pattern[str]
@@ -151,13 +153,12 @@ class Template:
             return [list(range(len(members)))]
         return list(groups.values())
 
-
     def _values_at(self, line: str, positions: list[int], masks: Masks) -> tuple[str, ...]:
         """What ``line`` holds at ``positions``, numbers aside: the key :meth:`split` groups lines by."""
         raw = line.split()
         if len(raw) == len(self.tokens):
             # No timestamp with a space in it: raw and masked tokens line up; a run of digits stands for a number.
-            return tuple(_DIGITS.sub("0", raw[i]) for i in positions)
+            return tuple([_DIGITS.sub("0", raw[i]) for i in positions])
         parts = masks.tokens(line)
         return tuple(parts[i] if i < len(parts) else "" for i in positions)
 
@@ -341,20 +342,16 @@ class TemplateIndex:
         template_id = self._exact.get((group, masked))
         if template_id is None:
             tokens = masked.split()
-            bucket = (group, *self._bucket(tokens))
+            # Lines of one template have the same length and, almost always, the same last word
+            # (PASSED, ok, done): bucketing by both keeps merges cheap and precise.
+            bucket = (group, len(tokens), tokens[-1] if tokens and tokens[-1] != WILDCARD else "")
             template_id = self._match(tokens, bucket) if fuzzy else None
             if template_id is None:
                 template_id = len(self.templates)
-                self.templates.append(Template(list(tokens)))
+                self.templates.append(Template(tokens))
                 self._buckets.setdefault(bucket, []).append(template_id)
             self._exact[(group, masked)] = template_id
         return template_id
-
-    @staticmethod
-    def _bucket(tokens: list[str]) -> tuple[int, str]:
-        # Lines of one template have the same length and, almost always, the same last word
-        # (PASSED, ok, done): bucketing by both keeps merges cheap and precise.
-        return len(tokens), tokens[-1] if tokens and tokens[-1] != WILDCARD else ""
 
     def _match(self, tokens: list[str], key: tuple[int, int, str]) -> int | None:
         if len(tokens) < 3:
