@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import router
@@ -138,22 +139,27 @@ def compress_content(
     if tokens_before is not None and too_small(tokens_before):
         return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=tokens_before)
 
-    # Meanwhile the other cores count the content (they wait for it below when it is not large).
+    # Meanwhile the other cores count the content.
     cleaned = strip_ansi(content)
     cleaning = ["ANSI escape codes removed"] if cleaned is not content else []
     gutter = find_gutter(cleaned)
     body = gutter.body if gutter else cleaned
     detected = routes.detect(body, hints)
-    if tokens_before is None:
-        tokens_before, exact_count = exact_count(), None
-        if too_small(tokens_before):
-            return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=tokens_before)
     key = content_key(content)
     # A caller's max_tokens is their cap; otherwise no output passes max_budget_tokens.
     cap = max(1, max_tokens) if max_tokens is not None else options.max_budget_tokens
+
+    def exact_budget() -> int:
+        return min(budget_for(exact_count(), max_tokens, options), cap)
+
+    # A mid-size input's budget comes from its exact count, read only when the compressor needs it: by then the
+    # compressor has parsed the content while other cores counted it.
+    budget: int | Callable[[], int] = (
+        exact_budget if tokens_before is None else min(budget_for(tokens_before, max_tokens, options), cap)
+    )
     ctx = Context(
         key=key,
-        budget_tokens=min(budget_for(tokens_before, max_tokens, options), cap),
+        budget_tokens=budget,
         count_tokens=count_tokens,
         query=_without_path(query, hints.path),
         hints=hints,
@@ -162,7 +168,10 @@ def compress_content(
     )
     result, reason = _run_compressor(routes, detected, body, ctx)
     if exact_count is not None:
+        small_enough_to_judge = tokens_before is None
         tokens_before = exact_count()
+        if small_enough_to_judge and too_small(tokens_before):
+            return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=tokens_before)
     if result is not None:
         summary = "; ".join([result.summary, *cleaning])
         shown = gutter.restore(result.text) if gutter else result.text
@@ -201,9 +210,7 @@ def compress_content(
     return CompressionResult(text, key, detected, tokens_before, tokens_after, transforms, diagnostics)
 
 
-def _run_compressor(
-    routes: router.Router, kind: str, body: str, ctx: Context
-) -> tuple[Compressed | None, str]:
+def _run_compressor(routes: router.Router, kind: str, body: str, ctx: Context) -> tuple[Compressed | None, str]:
     """The compressor's result, or None and why not (no compressor, it could not help, it raised)."""
     compressor = routes.compressor(kind) if kind in routes.kinds() else None
     if compressor is None:

@@ -38,7 +38,6 @@ class Hints:
     kind: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class Context:
     """Everything a compressor may consult besides the content itself.
 
@@ -51,15 +50,42 @@ class Context:
     cannot do without (a code outline's first docstring lines).
     ``sentence_model`` is true when the caller opted in to the installed
     sentence model (``Options.sentence_model``) for compressors that can use one.
+
+    ``budget_tokens`` may be given as a function, called once, on the first
+    read: the pipeline passes one that waits for the exact count of a large
+    input, which other cores work out while the compressor parses (so a
+    compressor reads the budget as late as it can).
     """
 
-    key: str
-    budget_tokens: int
-    count_tokens: Callable[[str], int]
-    query: str | None = None
-    hints: Hints = field(default_factory=Hints)
-    budget_is_cap: bool = False
-    sentence_model: bool = False
+    __slots__ = ("key", "_budget", "count_tokens", "query", "hints", "budget_is_cap", "sentence_model")
+
+    def __init__(
+        self,
+        key: str,
+        budget_tokens: int | Callable[[], int],
+        count_tokens: Callable[[str], int],
+        query: str | None = None,
+        hints: Hints | None = None,
+        budget_is_cap: bool = False,
+        sentence_model: bool = False,
+    ) -> None:
+        self.key = key
+        self._budget = budget_tokens
+        self.count_tokens = count_tokens
+        self.query = query
+        self.hints = hints if hints is not None else Hints()
+        self.budget_is_cap = budget_is_cap
+        self.sentence_model = sentence_model
+
+    @property
+    def budget_tokens(self) -> int:
+        """The output's target size in tokens (waits for it the first time when it is still being worked out)."""
+        if callable(self._budget):
+            self._budget = self._budget()
+        return self._budget
+
+    def __repr__(self) -> str:
+        return f"Context(key={self.key!r}, budget_tokens={self._budget!r}, query={self.query!r}, hints={self.hints!r})"
 
 
 @dataclass(slots=True)
