@@ -46,7 +46,37 @@ def test_the_vocabulary_is_read_token_by_token_with_the_rank_each_line_gives():
     for line in raw.splitlines():
         token, rank = line.split()
         written[base64.b64decode(token)] = int(rank)
-    assert tokens._load_ranks() == written
+    assert tokens._ranks_from_vocabulary() == written
+
+
+def test_the_ranks_are_cached_for_the_next_process_and_a_damaged_cache_is_read_again_from_the_vocabulary(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    expected = tokens._ranks_from_vocabulary()
+    assert tokens._load_ranks() == expected
+    [cache] = (tmp_path / "headroom-mcp").glob("o200k_base-*.ranks")
+    assert tokens._read_cached_ranks(cache) == expected
+    assert oct(cache.stat().st_mode & 0o777) == "0o600"
+
+    data = bytearray(cache.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped bit pattern in the middle of the ranks
+    cache.write_bytes(bytes(data))
+    assert tokens._read_cached_ranks(cache) is None
+    assert tokens._load_ranks() == expected  # from the vocabulary, and cached again
+    assert tokens._read_cached_ranks(cache) == expected
+
+    cache.write_bytes(cache.read_bytes()[:1000])  # torn
+    assert tokens._read_cached_ranks(cache) is None
+    assert tokens._load_ranks() == expected
+
+
+def test_a_cache_directory_that_cannot_be_written_only_costs_time(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert tokens._load_ranks() == tokens._ranks_from_vocabulary()
+    assert blocker.read_text() == ""
 
 
 def test_a_large_input_is_counted_exactly_beside_its_compression_and_budgeted_from_a_close_estimate():
