@@ -62,6 +62,7 @@ PARALLEL_CHARS = 32_768
 _lock = threading.Lock()
 _encoding: tiktoken.Encoding | None = None
 _counter: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 log = logging.getLogger(__name__)
 
 
@@ -192,9 +193,10 @@ def count_beside(text: str) -> Callable[[], int]:
     where the count of the pieces adds up to the count of the whole.
     """
     global _counter
-    encoding()  # built once, here, rather than raced for by the threads
+    # The first count also builds the encoding, on a counting thread: part of tiktoken's build lets go of the
+    # GIL, and the caller goes on meanwhile.
     workers = os.cpu_count() or 2
-    with _lock:
+    with _pool_lock:
         if _counter is None:
             _counter = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="headroom-count")
     cuts = [0, *token_boundaries(text, workers), len(text)]
