@@ -102,10 +102,11 @@ class CodeDetector:
                 continue
             counted += 1
             structural += bool(_STRUCTURAL.search(line))
-        # Lines only code writes, counted against the lines that are not comments (licence headers, Javadoc).
-        typical = max(max(scores(sample).values()), sum(1 for line in sample if _DEFINITION.match(line)))
-        if typical < max(_MIN_TYPICAL, counted * _MIN_TYPICAL_SHARE):
-            return False
         if counted < _MIN_COUNTED:
             return False
-        return structural >= counted * _MIN_CODE_SHARE and prose <= counted * _MAX_PROSE_SHARE
+        if structural < counted * _MIN_CODE_SHARE or prose > counted * _MAX_PROSE_SHARE:
+            return False
+        # Lines only code writes, counted against the lines that are not comments (licence headers, Javadoc):
+        # asked last, as it tries every language's patterns on every line.
+        typical = max(max(scores(sample).values()), sum(1 for line in sample if _DEFINITION.match(line)))
+        return typical >= max(_MIN_TYPICAL, counted * _MIN_TYPICAL_SHARE)

@@ -92,10 +92,10 @@ _FOREIGN_RE = LinePattern(
 )
 
 
-def is_sentence(line: str) -> bool:
-    """True when ``line`` reads as text: four or more words, mostly letters, not another kind's line."""
+def _reads_as_text(line: str) -> bool:
+    """Four or more words, mostly letters: a sentence, unless another kind's grammar matches the line (asked apart)."""
     text = _MARKER_RE.sub("", line).strip()
-    if not text or _FOREIGN_RE.search(line):
+    if not text:
         return False
     words = text.split()
     if len(words) < 4:
@@ -162,10 +162,13 @@ class ProseDetector:
         if len(sample) < _MIN_LINES or _is_delimited(sample):
             return False
         comments = _comments(text, sample)
-        code = [line for line in sample if _FOREIGN_RE.search(line) or (comments and comments.match(line))]
-        rest = [line for line in sample if not (comments and comments.match(line))]
-        sentences = sum(1 for line in rest if is_sentence(line))
-        structure = sum(1 for line in rest if _STRUCTURE_RE.search(line))
+        # Each line's foreign grammar is asked once: it decides both shares below.
+        foreign = [bool(_FOREIGN_RE.search(line)) for line in sample]
+        commented = [bool(comments and comments.match(line)) for line in sample]
+        code = [line for line, alien, comment in zip(sample, foreign, commented) if alien or comment]
+        rest = [(line, alien) for line, alien, comment in zip(sample, foreign, commented) if not comment]
+        sentences = sum(1 for line, alien in rest if not alien and _reads_as_text(line))
+        structure = sum(1 for line, _ in rest if _STRUCTURE_RE.search(line))
         sentence_share = sentences / len(sample)
         foreign_share = len(code) / len(sample)
         structure_share = structure / len(sample)
