@@ -13,7 +13,14 @@ from headroom_mcp.pipeline.linepattern import LinePattern, branches
 
 
 def test_alternatives_are_split_only_at_the_top_level():
-    assert branches(r"^a|b(?:c|d)|[|\]]x|[]|]y|(?<!e|f)g|\|h") == [r"^a", r"b(?:c|d)", r"[|\]]x", r"[]|]y", r"(?<!e|f)g", r"\|h"]
+    assert branches(r"^a|b(?:c|d)|[|\]]x|[]|]y|(?<!e|f)g|\|h") == [
+        r"^a",
+        r"b(?:c|d)",
+        r"[|\]]x",
+        r"[]|]y",
+        r"(?<!e|f)g",
+        r"\|h",
+    ]
 
 
 def test_every_detector_pattern_answers_as_search_does_on_real_lines():
@@ -34,3 +41,14 @@ def test_every_detector_pattern_answers_as_search_does_on_real_lines():
         found = [line for line in lines if pattern.search(line)]
         assert found == [line for line in lines if original.search(line)], pattern.pattern[:60]
         assert found, pattern.pattern[:60]
+
+
+def test_log_words_are_found_whether_or_not_the_cheap_hint_looks_first():
+    lines = []
+    for folder in (EXAMPLES, ROOT / "benchmarks" / "fidelity" / "cases", ROOT / "tests" / "data" / "log"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                lines += path.read_text(encoding="utf-8", errors="replace").split("\n")
+    found = [line for line in lines if log_detect.has_log_words(line)]
+    assert found == [line for line in lines if log_detect._WORDS.search(line)]
+    assert len(found) > 100  # levels, level= fields and test ids of several tools
