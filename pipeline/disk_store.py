@@ -7,11 +7,10 @@ row planted in the database would run code in every process that reads it.
 refuses to read a pickled row (key or value); such a row is treated as
 missing, logged once per process, and removed.
 
-Layout of one stored original ``<key>``:
+Layout of one stored original ``<key>`` (the bytes are ``packing``'s):
 
-- ``orig:<key>``: zlib of ``h1 <n>\\n`` + the kind's ``n`` UTF-8 bytes + the
-  content's UTF-8 bytes (lone surrogates kept with ``surrogatepass``);
-- ``items:<key>``: zlib of the JSON list ``[[position, text], ...]``.
+- ``orig:<key>``: the packed original and its kind;
+- ``items:<key>``: the packed items.
 
 Both expire together and a read (``get`` or ``items``) extends both. Counters
 live in a second diskcache in ``<directory>/counters`` that never evicts, so
@@ -20,7 +19,6 @@ a busy store's LRU cannot reset the statistics.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
@@ -28,6 +26,7 @@ import stat
 import threading
 import zlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ import diskcache
 from diskcache.core import MODE_PICKLE, UNKNOWN
 
 from .contract import Item
+from .packing import pack_items, pack_original, unpack_items, unpack_original
 from .store import (
     COUNTERS,
     DEFAULT_SIZE_LIMIT,
@@ -47,12 +47,24 @@ log = logging.getLogger(__name__)
 
 # How long a process waits for another one's SQLite write lock before giving up.
 SQLITE_TIMEOUT_SECONDS: float = 60.0
-_ERRORS = "surrogatepass"  # lone surrogates are legal in JSON strings, hence in MCP text
-_FORMAT = b"h1"  # version tag in front of every stored original
-_ZLIB_LEVEL = 1  # ~3x faster than 6 on big outputs, ~20% larger; put is on the compression hot path
-_CHUNK_CHARS = 1 << 20  # encode big originals piecewise: no full-size bytes copy
+# Above this many characters the original is packed on another thread while the items are packed here: zlib lets
+# go of the GIL. Below it the hand-over costs about what it saves.
+_BESIDE_CHARS = 65_536
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _DB_ERRORS = (OSError, sqlite3.Error, diskcache.Timeout)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _packer() -> ThreadPoolExecutor:
+    """One thread, for every store of the process, that packs originals beside the caller."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headroom-pack")
+        return _pool
 
 
 class RefusedPickle(Exception):
@@ -72,48 +84,6 @@ def _warn_once(topic: str, message: str, *args: object) -> None:
 
 
 # --- encoding -----------------------------------------------------------------
-
-
-def _pack_original(content: str, kind: str) -> bytes:
-    kind_bytes = kind.encode("utf-8", _ERRORS)
-    packer = zlib.compressobj(_ZLIB_LEVEL)
-    parts = [packer.compress(b"%s %d\n%s" % (_FORMAT, len(kind_bytes), kind_bytes))]
-    for start in range(0, len(content), _CHUNK_CHARS):
-        # Cutting between two surrogates is harmless: surrogatepass encodes each on its own.
-        parts.append(packer.compress(content[start : start + _CHUNK_CHARS].encode("utf-8", _ERRORS)))
-    parts.append(packer.flush())
-    return b"".join(parts)
-
-
-def _unpack_original(key: str, data: bytes) -> StoredOriginal:
-    """Raises ``zlib.error`` or ``ValueError`` when ``data`` is not a stored original."""
-    raw = zlib.decompress(data)
-    end = raw.find(b"\n", 0, 64)
-    tag, _, length = raw[: max(end, 0)].partition(b" ")
-    if end < 0 or tag != _FORMAT or not length.isdigit():
-        raise ValueError("not a stored original (unknown header)")
-    kind_end = end + 1 + int(length)
-    if kind_end > len(raw):
-        raise ValueError("not a stored original (truncated)")
-    kind = raw[end + 1 : kind_end].decode("utf-8", _ERRORS)
-    content = str(memoryview(raw)[kind_end:], "utf-8", _ERRORS)
-    return StoredOriginal(key, content, kind)
-
-
-def _pack_items(items: Sequence[Item]) -> bytes:
-    pairs = [[item.position, item.text] for item in items]
-    text = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
-    return zlib.compress(text.encode("utf-8", _ERRORS), _ZLIB_LEVEL)
-
-
-def _unpack_items(data: bytes) -> list[Item]:
-    """Raises ``zlib.error`` or ``ValueError`` when ``data`` is not a stored item list."""
-    pairs = json.loads(zlib.decompress(data).decode("utf-8", _ERRORS))
-    if not isinstance(pairs, list) or not all(
-        isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair) for pair in pairs
-    ):
-        raise ValueError("not a stored item list")
-    return [Item(position, text) for position, text in pairs]
 
 
 # --- the diskcache side -----------------------------------------------------------
@@ -208,9 +178,7 @@ class DiskStore:
         self._counter_cache: diskcache.Cache | None = None
         try:
             _private_directory(self.directory)
-            self._cache = _open_cache(
-                self.directory, size_limit=size_limit, eviction_policy="least-recently-used"
-            )
+            self._cache = _open_cache(self.directory, size_limit=size_limit, eviction_policy="least-recently-used")
         except _DB_ERRORS as exc:
             raise StoreError(f"cannot open the store in {self.directory}: {exc}") from exc
 
@@ -239,8 +207,14 @@ class DiskStore:
             if has_orig and has_items:
                 return
             # Compress outside the transaction: other processes keep writing meanwhile.
-            packed_items = None if has_items else _pack_items(items)
-            packed_orig = None if has_orig else _pack_original(content, kind)
+            packing = None
+            if not has_orig and not has_items and len(content) > _BESIDE_CHARS:
+                packing = _packer().submit(pack_original, content, kind)
+            packed_items = None if has_items else pack_items(items)
+            if packing is not None:
+                packed_orig = packing.result()
+            else:
+                packed_orig = None if has_orig else pack_original(content, kind)
             with self._cache.transact():
                 # Items first: whoever sees the original also finds its items.
                 if packed_items is not None:
@@ -299,7 +273,9 @@ class DiskStore:
                 data.close()
             return memo
         try:
-            found: StoredOriginal | list[Item] = _unpack_original(key, data) if which == 1 else _unpack_items(data)
+            found: StoredOriginal | list[Item] = (
+                StoredOriginal(key, *unpack_original(data)) if which == 1 else unpack_items(data)
+            )
         except (zlib.error, ValueError) as exc:
             _warn_once("corrupt", "corrupt entry %s in the store %s (%s); removed", name, self.directory, exc)
             self._discard(key)
@@ -394,4 +370,3 @@ class DiskStore:
         self._cache.close()
         if counter_cache is not None:
             counter_cache.close()
-

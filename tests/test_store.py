@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -12,11 +13,13 @@ import stat
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import diskcache
 import pytest
 from headroom_mcp.pipeline import disk_store as store_module
+from headroom_mcp.pipeline import packing
 from headroom_mcp.pipeline.contract import Item
 from headroom_mcp.pipeline.disk_store import DiskStore, RefusedPickle, SafeDisk
 from headroom_mcp.pipeline.store import (
@@ -59,7 +62,7 @@ def test_both_implement_the_protocol(store):
 
 
 def test_large_and_odd_strings_and_their_items_round_trip_exactly(store):
-    large = "".join(f"row {i}: naïve 日本 🎉 \"q\"\r\n" for i in range(170_000))
+    large = "".join(f'row {i}: naïve 日本 🎉 "q"\r\n' for i in range(170_000))
     assert len(large.encode()) > 5_000_000
     odd = (
         "\nstarts with a newline; lone \udc80 and \ud800 surrogates; a split pair \ud83c\udf89; "
@@ -73,6 +76,25 @@ def test_large_and_odd_strings_and_their_items_round_trip_exactly(store):
         assert store.items(key) == items
     store.put("d" * 16, odd, "text", [])
     assert store.items("d" * 16) == []
+
+
+def test_items_written_as_a_json_list_by_earlier_versions_are_still_read(tmp_path):
+    items = [Item("$[0]", 'a "quoted" \x00 value'), Item("line 2", "\ud800 日本")]
+    legacy = json.dumps([[item.position, item.text] for item in items], ensure_ascii=False, separators=(",", ":"))
+    assert packing.unpack_items(zlib.compress(legacy.encode("utf-8", "surrogatepass"))) == items
+    with DiskStore(tmp_path / "store") as disk:
+        disk.put("a" * 16, "the original", "json", [])
+        disk._cache.set(store_module._names("a" * 16)[1], zlib.compress(legacy.encode("utf-8", "surrogatepass")))
+    with DiskStore(tmp_path / "store") as disk:
+        assert disk.items("a" * 16) == items
+
+
+def test_packed_items_whose_lengths_do_not_add_up_are_refused():
+    packed = zlib.decompress(packing.pack_items([Item("1", "one"), Item("2", "two")]))
+    for damaged in (packed[:-1], packed + b"x", packed.replace(b"i2 2\n", b"i2 3\n"), b"i9 2\n" + packed[5:]):
+        with pytest.raises(ValueError):
+            packing.unpack_items(zlib.compress(damaged))
+    assert packing.unpack_items(zlib.compress(packed)) == [Item("1", "one"), Item("2", "two")]
 
 
 def test_unknown_key_is_none(store):
