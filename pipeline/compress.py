@@ -20,7 +20,7 @@ from . import router
 from .cap import head_and_tail
 from .clean.ansi import strip_ansi
 from .clean.gutter import find_gutter
-from .contract import Compressed, Context, Hints
+from .contract import Compressed, Context, Hints, Item
 from .markers import content_key, marker
 from .store import Store, StoreError
 from .tokens import (
@@ -35,6 +35,8 @@ from .tokens import (
 
 log = logging.getLogger(__name__)
 _logged: set[str] = set()
+# Outputs longer than this are counted on other threads while the original is stored.
+_OUTPUT_BESIDE_CHARS = 4096
 # Control characters other than tab, line and page breaks and ESC (which starts an ANSI escape).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
@@ -167,6 +169,7 @@ def compress_content(
         sentence_model=options.sentence_model,
     )
     result, reason = _run_compressor(routes, detected, body, ctx)
+    stored = False
     if exact_count is not None:
         small_enough_to_judge = tokens_before is None
         tokens_before = exact_count()
@@ -177,7 +180,18 @@ def compress_content(
         shown = gutter.restore(result.text) if gutter else result.text
         text = f"{shown}\n{marker(summary, key, query)}"
         transforms, items = [result.transform], result.items
-        tokens_after = count_tokens(text)
+        # A token is at least one UTF-8 byte: when the output's bytes already pass the checks below, its
+        # tokens will, and the original is stored while other threads count them (both let go of the GIL).
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+        if len(text) > _OUTPUT_BESIDE_CHARS and size <= cap and size < tokens_before * options.max_output_ratio:
+            output_count = count_beside(text)
+            failure = _store(store, key, content, detected, items)
+            if failure is not None:
+                return unchanged(failure, detected, tokens_before)
+            stored = True
+            tokens_after = output_count()
+        else:
+            tokens_after = count_tokens(text)
         if tokens_after > cap:
             shown, summary = head_and_tail(shown, cap, key, summary, query, count_tokens)
             text, transforms = f"{shown}\n{marker(summary, key, query)}", [*transforms, "cap:head+tail"]
@@ -197,17 +211,26 @@ def compress_content(
             return unchanged(f"{reason}: passed through", detected, tokens_before)
         text, items = f"{shown}\n{marker(summary, key, query)}", []
         tokens_after = count_tokens(text)
-    try:
-        store.put(key, content, detected, items)
-    except StoreError as exc:
-        # Without the original in the store a lossy answer would lose data.
-        reason = f"store unavailable ({exc}); passed through"
-        _log_once(reason, exc)
-        return unchanged(reason, detected, tokens_before)
+    if not stored:
+        failure = _store(store, key, content, detected, items)
+        if failure is not None:
+            return unchanged(failure, detected, tokens_before)
     diagnostics = [*(result.diagnostics if result else [reason]), *cleaning]
     if gutter:
         diagnostics.append(f"line-number gutter read from line {gutter.first_number}")
     return CompressionResult(text, key, detected, tokens_before, tokens_after, transforms, diagnostics)
+
+
+def _store(store: Store, key: str, content: str, kind: str, items: list[Item]) -> str | None:
+    """Put the original in ``store``; why the content must pass through instead when it cannot be stored."""
+    try:
+        store.put(key, content, kind, items)
+    except StoreError as exc:
+        # Without the original in the store a lossy answer would lose data.
+        reason = f"store unavailable ({exc}); passed through"
+        _log_once(reason, exc)
+        return reason
+    return None
 
 
 def _run_compressor(routes: router.Router, kind: str, body: str, ctx: Context) -> tuple[Compressed | None, str]:
