@@ -24,12 +24,8 @@ from ...sampling import even_lines
 
 _SAMPLE_LINES = 200
 _MAX_PATH_CHARS = 4096
-TREE_RE = re.compile(
-    r"(?P<indent>(?:[│|][ \u00a0]{3}|[ \u00a0]{4})*)(?:├──|└──|\|--|`--)[ \u00a0]+(?P<name>.*)"
-)
-MCP_RE = re.compile(
-    r"\[(?P<kind>FILE|DIR)\] (?P<name>.+?)(?:\s{2,}(?P<size>[\d.,]+\s*(?:[KMGT]i?)?B))?\s*"
-)
+TREE_RE = re.compile(r"(?P<indent>(?:[│|][ \u00a0]{3}|[ \u00a0]{4})*)(?:├──|└──|\|--|`--)[ \u00a0]+(?P<name>.*)")
+MCP_RE = re.compile(r"\[(?P<kind>FILE|DIR)\] (?P<name>.+?)(?:\s{2,}(?P<size>[\d.,]+\s*(?:[KMGT]i?)?B))?\s*")
 # ls -l: `drwxr-xr-x  2 root root 4096 Dec  1 13:04 name` (or an ISO date with --time-style).
 # A device's `major, minor` stands where other entries have their size.
 _LONG_COLUMNS = (
@@ -166,15 +162,22 @@ class ListingDetector:
 
     def matches(self, content: str, hints: Hints) -> bool:
         """True when nearly every sampled line is a path, a name, a header or a tree line."""
-        sample = [line[:_MAX_PATH_CHARS + 1] for line in even_lines(content, _SAMPLE_LINES)]
-        counts = Counter(classify(line) for line in sample)
-        lines = sum(counts.values()) - counts["blank"]
+        sample = [line[: _MAX_PATH_CHARS + 1] for line in even_lines(content, _SAMPLE_LINES)]
+        lines = sum(1 for line in sample if line.strip())
+        hinted = _hinted(hints.tool_name)
+        share = 0.8 if hinted else 0.95
+        counts: Counter[str] = Counter()
+        for line in sample:
+            kind = classify(line)
+            counts[kind] += 1
+            # Once the other lines leave too few (a tree's root and report excused), the answer is no.
+            if kind == "other" and lines - counts["other"] + 2 < share * lines:
+                return False
         kind = style(counts, first_line(content))
         if kind is None or lines < 2:
             return False
-        hinted = _hinted(hints.tool_name)
         listing = lines - counts["other"]
         if kind == "tree":
             # The root line of a tree (`.`, `/srv/app`) and its report are the only other lines.
             listing += min(counts["other"], 2)
-        return listing >= (0.8 if hinted else 0.95) * lines
+        return listing >= share * lines

@@ -47,6 +47,7 @@ _TEXT_RE = re.compile(r"[^\r\n]")
 _HINT_WORDS = frozenset({"rg", "ag", "ack"})
 _HINT_PARTS = ("grep", "search")
 _WORD_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+_SEARCHY = frozenset({"hit", "context", "separator"})
 
 
 def plausible_path(path: str, strict: bool = False) -> bool:
@@ -144,16 +145,28 @@ class SearchDetector:
 
     def matches(self, content: str, hints: Hints) -> bool:
         """True when most sampled lines are search hits, context lines or separators."""
-        counts = Counter(_classify(line) for line in even_lines(content, _SAMPLE_LINES))
-        lines = sum(counts.values()) - counts["blank"]
+        sample = even_lines(content, _SAMPLE_LINES)
+        lines = sum(1 for line in sample if line[:_MAX_CLASSIFIED_CHARS].strip())
         hinted = _hinted(hints.tool_name)
+        share = 0.5 if hinted else 0.8
+        heading_style = _heading_style(content)
+        counts: Counter[str] = Counter()
+        refused = 0
+        for line in sample:
+            kind = _classify(line)
+            counts[kind] += 1
+            # Without ripgrep's headings only hits, context lines and separators count: once the lines that
+            # cannot count leave too few, the answer is no (most content is not search results).
+            if not heading_style and kind not in _SEARCHY:
+                refused += kind != "blank"
+                if lines - refused < share * lines:
+                    return False
         hits = counts["hit"]
         searchy = hits + counts["context"] + counts["separator"]
-        if _heading_style(content):
+        if heading_style:
             hits += counts["numbered"]
             # Every heading is followed by at least one numbered line.
             searchy += counts["numbered"] + min(counts["heading"], counts["numbered"])
         if lines == 0 or counts["diagnostic"] * 10 > max(hits, 1):
             return False
-        share = 0.5 if hinted else 0.8
         return hits >= (1 if hinted else 2) and searchy >= share * lines
