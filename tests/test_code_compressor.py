@@ -25,13 +25,17 @@ import pydantic
 import pytest
 from headroom_mcp.pipeline.compress import CompressionResult, compress_content
 from headroom_mcp.pipeline.contract import Context, Hints
+from headroom_mcp.pipeline.kinds.code import compress as code_compress
+from headroom_mcp.pipeline.kinds.code.cmacros import blank_annotations
 from headroom_mcp.pipeline.kinds.code.compress import CodeCompressor
 from headroom_mcp.pipeline.kinds.code.counting import Tally, floor
 from headroom_mcp.pipeline.kinds.code.detect import CodeDetector
 from headroom_mcp.pipeline.kinds.code.languages import (
     language_from_content,
     language_from_path,
+    parser,
 )
+from headroom_mcp.pipeline.kinds.code.text import Source
 from headroom_mcp.pipeline.retrieval import retrieve
 from headroom_mcp.pipeline.router import Route, Router
 from headroom_mcp.pipeline.store import MemoryStore
@@ -960,3 +964,45 @@ def test_token_counts_taken_only_in_part_answer_every_comparison_as_the_whole_co
             for share in (0.5, 0.85):
                 answer = Tally(text, count_tokens).within(Tally(other, count_tokens), share)
                 assert answer == (exact <= whole * share)
+
+
+def _nodes(root) -> list[tuple]:
+    """Every node of a tree, in order, as what an outline reads of it: kind, bytes, rows, errors and fields."""
+    found, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        fields = tuple(node.field_name_for_child(index) for index in range(node.child_count))
+        found.append(
+            (
+                node.type,
+                node.start_byte,
+                node.end_byte,
+                node.start_point,
+                node.end_point,
+                node.is_error,
+                node.is_missing,
+                node.has_error,
+                node.is_named,
+                fields,
+            )
+        )
+        stack.extend(reversed(node.children))
+    return found
+
+
+@pytest.mark.parametrize(
+    "header", [STDIO_H, AIO_H, Path("/usr/include/string.h"), Path("/usr/include/form.h")], ids=lambda path: path.name
+)
+def test_a_header_read_again_without_its_annotations_is_the_tree_a_fresh_parse_gives(header):
+    # The second read reuses the first tree (told where the annotations were blanked): it must be the same tree.
+    if not header.exists():
+        pytest.skip(f"{header} is not installed")
+    source = Source(header.read_text())
+    data = code_compress._CPLUSPLUS_GUARD.sub(lambda m: m.group(1) + b" " * len(m.group(2)), source.data)
+    bare, spans = blank_annotations(data)
+    assert spans and bare != data
+    tree, errors = code_compress._parse(source, "c")
+    fresh = parser("c").parse(bare)
+    first = parser("c").parse(data)
+    assert errors == code_compress._error_rows(fresh.root_node) < code_compress._error_rows(first.root_node)
+    assert _nodes(tree.root_node) == _nodes(fresh.root_node)

@@ -34,10 +34,24 @@ def _blank(text: bytes) -> bytes:
     return _NOT_NEWLINE.sub(b" ", text)
 
 
-def blank_annotations(data: bytes) -> bytes:
-    """``data`` with declaration annotations and bare macro lines replaced by spaces (same length, same rows)."""
-    data = _TRAILING.sub(lambda match: b")" + _blank(match.group(1)), data)
+def blank_annotations(data: bytes) -> tuple[bytes, list[tuple[int, int]]]:
+    """``data`` with declaration annotations and bare macro lines replaced by spaces (same length, same rows).
+
+    Also the byte ranges blanked (the same in both texts), so a tree of ``data`` can be edited and reused.
+    """
+    spans: list[tuple[int, int]] = []
+
+    def trailing(match: re.Match[bytes]) -> bytes:
+        spans.append(match.span(1))
+        return b")" + _blank(match.group(1))
+
+    def bare(match: re.Match[bytes]) -> bytes:
+        spans.append(match.span(1))
+        return b"\n" + _blank(match.group(1))
+
+    data = _TRAILING.sub(trailing, data)
     first = _BARE_FIRST.match(data)
     if first is not None:
+        spans.append(first.span())
         data = _blank(first.group(0)) + data[first.end() :]
-    return _BARE.sub(lambda match: b"\n" + _blank(match.group(1)), data)
+    return _BARE.sub(bare, data), spans

@@ -202,12 +202,29 @@ def _parse(source: Source, language: str) -> tuple[Tree, int] | None:
     tree = parser.parse(data)
     if language == "c" and tree.root_node.has_error:
         # A header annotated through macros (`__THROW`, `__BEGIN_DECLS`): read again without them.
-        bare = blank_annotations(data)
+        bare, spans = blank_annotations(data)
         if bare != data:  # else the same bytes would parse the same
-            blanked = parser.parse(bare)
+            blanked = parser.parse(bare, _edited(tree, data, spans))
             errors, blanked_errors = _error_rows(tree.root_node), _error_rows(blanked.root_node)
             return (blanked, blanked_errors) if blanked_errors < errors else (tree, errors)
     return tree, _error_rows(tree.root_node)
+
+
+def _edited(tree: Tree, data: bytes, spans: list[tuple[int, int]]) -> Tree:
+    """A copy of ``tree`` told that the byte ranges ``spans`` of ``data`` (apart) changed in place.
+
+    Parsing the changed bytes with it reuses every part of the tree the changes do not touch.
+    """
+    edited = tree.copy()
+    row, at = 0, 0  # the row holding byte `at`
+    for start, end in sorted(spans):
+        row += data.count(b"\n", at, start)
+        first = (row, start - data.rfind(b"\n", 0, start) - 1)
+        row += data.count(b"\n", start, end)
+        last = (row, end - data.rfind(b"\n", 0, end) - 1)
+        edited.edit(start, end, end, first, last, last)
+        at = end
+    return edited
 
 
 def _error_rows(root: Node) -> int:

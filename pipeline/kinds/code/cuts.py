@@ -10,7 +10,7 @@ says how much is kept; a tighter budget uses tighter options.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -92,6 +92,8 @@ ScopeWalker = Callable[[list[Entry], int, object], None]
 # A cut made once and replayed: its edit and how many rows it hides (None: nothing to cut).
 _Cut = tuple[Edit, int] | None
 _UNSET = object()
+# What a statement's cuts are when it has none: one value for all (fewer objects for the collector to track).
+_NO_CUTS: tuple[tuple[Edit, ...], int] = ((), 0)
 
 
 class Cutter:
@@ -137,7 +139,8 @@ class Cutter:
         mark, hidden, scopes = len(self.cuts.edits), self.cuts.hidden_rows, self._scopes_walked
         make()
         if self._scopes_walked == scopes:
-            self.memo[key] = (self.cuts.edits[mark:], self.cuts.hidden_rows - hidden)
+            made = len(self.cuts.edits) > mark or self.cuts.hidden_rows != hidden
+            self.memo[key] = (self.cuts.edits[mark:], self.cuts.hidden_rows - hidden) if made else _NO_CUTS
 
     def _replay(self, cut: _Cut) -> bool:
         if cut is None:
@@ -315,15 +318,15 @@ class Cutter:
         comments = self.syntax.comments
         return [entry for entry in names.named_children if entry.type not in comments and rows(entry) > _MIN_CUT_ROWS]
 
-    def _closure_bodies(self, node: Node) -> list[Node]:
+    def _closure_bodies(self, node: Node) -> Sequence[Node]:
         """Bodies of anonymous functions inside ``node`` worth a note (``make(() => {...})``), outermost only."""
         minimum = self.options.tiny_rows + 3
         return self._recall(("closures", node.id, minimum), lambda: self._find_closure_bodies(node, minimum))
 
-    def _find_closure_bodies(self, node: Node, minimum: int) -> list[Node]:
+    def _find_closure_bodies(self, node: Node, minimum: int) -> Sequence[Node]:
         closures = self.syntax.closures
         if not closures or rows(node) < minimum:
-            return []
+            return ()
         found: list[Node] = []
         stack = [node]
         while stack:
@@ -334,7 +337,7 @@ class Cutter:
                     found.append(body)
                     continue
             stack.extend(child for child in current.named_children if rows(child) >= minimum)
-        return found
+        return found or ()
 
     def _cut_targets(self, node: Node, depth: int, parent: object) -> bool:
         targets = self._recall(("targets", node.id), lambda: self._targets(node))

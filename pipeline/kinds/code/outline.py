@@ -11,6 +11,7 @@ into a note that counts and names them; top-level signatures always stay.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -60,7 +61,7 @@ class Outline:
 # What a scope's walk does with its entries, the same under every option: shrink a run of loose comments,
 # cut a docstring (below its prefix), or walk a member (with its prefix).
 _LOOSE, _DOCSTRING, _MEMBER = range(3)
-_Step = tuple[int, list["Node"], Entry | None]
+_Step = tuple[int, Sequence["Node"], Entry | None]
 
 
 class Outliner:
@@ -101,8 +102,10 @@ def _steps(entries: list[Entry], docstrings: bool) -> list[_Step]:
             prefix.append(entry.node)
             prefix_end = entry.last_row
             continue
-        steps.append((_DOCSTRING if docstrings and entry.docstring else _MEMBER, prefix, entry))
-        prefix = []
+        # Most members have no prefix: they share one empty one (fewer objects for the collector to track).
+        steps.append((_DOCSTRING if docstrings and entry.docstring else _MEMBER, prefix or (), entry))
+        if prefix:
+            prefix = []
         previous_row = entry.last_row
     if prefix:
         steps.append((_LOOSE, prefix, None))
@@ -150,7 +153,7 @@ class _Walker:
     def _member(
         self,
         entry: Entry,
-        prefix: list[Node],
+        prefix: Sequence[Node],
         depth: int,
         parent: Definition | None,
         dropped: list[Definition],
@@ -208,7 +211,7 @@ class _Walker:
         else:
             cutter.shorten_type(node, member.node, depth, parent)
 
-    def _definition(self, entry: Entry, prefix: list[Node], depth: int, parent: Definition | None) -> Definition:
+    def _definition(self, entry: Entry, prefix: Sequence[Node], depth: int, parent: Definition | None) -> Definition:
         """The definition ``entry`` makes, the same object in every walk."""
         start_row = prefix[0].start_point.row if prefix else entry.start_row
         key = (entry.node.id, depth, parent.key if parent is not None else -1, start_row)
