@@ -592,3 +592,65 @@ def test_a_string_equal_to_a_collections_pointer_leaves_the_minified_document_in
     doc = {"items": rows, "note": "<300 records: $.items below>", "<300 records: $.items below>": 1}
     result = compress(json.dumps(doc, indent=2), budget=20_000)
     assert result.transform == "json:minified" and json.loads(result.text) == doc
+
+
+def test_date_columns_read_at_once_give_what_each_value_read_alone_gives():
+    from headroom_mcp.pipeline.kinds.json.extremes import date_rows
+    from headroom_mcp.pipeline.kinds.json.signals import columns_of
+
+    def one_by_one(values: list[str]) -> list[int]:
+        return [i for i, v in enumerate(values) if re.match(r"\d{4}[-/]\d{2}[-/]\d{2}", v)]
+
+    columns = {
+        "every": [f"2024/01/{d:02d}T00:00" for d in range(28, 0, -1)],
+        "most": [f"2023-02-{d:02d}" if d % 4 else "soon" for d in range(1, 29)],
+        "few": [f"2023-02-{d:02d}" if d % 4 == 0 else "n/a" for d in range(1, 29)],
+        "nul": [f"2023-03-{d:02d}\x00x" if d % 2 else f"x\x002023-03-{d:02d}" for d in range(1, 29)],
+    }
+    for key, values in columns.items():
+        rows = one_by_one(values)
+        found = date_rows(columns_of([{key: v} for v in values]), latest=3)
+        if len(rows) < len(values) * 0.5:
+            assert found == {}
+            continue
+        dates = [values[i].replace("/", "-") for i in rows]
+        assert found[rows[dates.index(min(dates))]] == f"earliest {key}"
+        latest = sorted(range(len(rows)), key=lambda k: (dates[k], -k), reverse=True)[:3]
+        assert {rows[k] for k in latest} <= set(found)
+
+
+def test_texts_without_a_hint_word_are_ruled_out_and_those_with_one_kept():
+    from headroom_mcp.pipeline.kinds.json.signals import _hinted, _may_hint
+
+    assert not _may_hint("2026-11-20T10:00:00Z\nreq-00042\n5.0.0-dev.20230101\n/api/v1/users")
+    assert _may_hint("Upstream TIMED OUT") and _may_hint("e.r.r") and _may_hint("ECONN_REFUSED")
+    texts = ["ok", "req-1", "connection refused", "Fatal: disk", "état: échec", "fine"]
+    assert set(_hinted(texts)) == {"connection refused", "Fatal: disk", "état: échec"}
+
+
+def test_query_words_found_in_the_joined_rows_name_the_rows_each_text_names():
+    from headroom_mcp.pipeline.kinds.json.signals import _finder, _holding
+
+    texts = [f'{{"id":{i},"name":"pkg-{i % 7}","tag":"{"beta" if i % 13 == 0 else "stable"}"}}' for i in range(200)]
+    for rows in (texts, texts[:3], [*texts[:5], "two\nlines pkg-1", *texts[5:]]):
+        holding = _finder(rows)
+        for needle in ("beta", "pkg-3", "stable", '"id":1', "lines pkg", "\nlines", "absent"):
+            assert holding(needle) == _holding(rows, needle)
+
+
+def test_an_ascii_output_no_longer_than_the_limit_is_not_counted():
+    from headroom_mcp.pipeline.kinds.json.compress import _Tokens
+
+    counted: list[str] = []
+
+    def count(text: str) -> int:
+        counted.append(text)
+        return count_tokens(text)
+
+    ctx = Context(key="k", budget_tokens=1000, count_tokens=count)
+    tokens = _Tokens(ctx, '{"a":1}')
+    counted.clear()
+    assert tokens.over("x" * 50, 50) is None and counted == []
+    assert tokens.over("é" * 50, 50) is None and counted == ["é" * 50]
+    assert tokens.over("ab " * 40, 10) == count_tokens("ab " * 40)
+    assert tokens.over('{"a":1}', 0) == count_tokens('{"a":1}') and counted[-1] != '{"a":1}'

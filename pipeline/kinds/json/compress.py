@@ -62,7 +62,13 @@ class _Tokens:
 
     def __init__(self, ctx: Context, text: str):
         self.count = ctx.count_tokens
-        self.per_char = tokens_per_char(text, self.count, _SAMPLE_CHARS)
+        self._counted: tuple[str, int] | None = None  # the sample and its count: measured again, it is not counted
+        self.per_char = tokens_per_char(text, self._count_sample, _SAMPLE_CHARS)
+
+    def _count_sample(self, sample: str) -> int:
+        tokens = self.count(sample)
+        self._counted = (sample, tokens)
+        return tokens
 
     def of(self, chars: int) -> int:
         return int(chars * self.per_char) + 1
@@ -72,7 +78,21 @@ class _Tokens:
 
     def measure(self, text: str) -> int:
         """Tokens of ``text``: exact when small; from samples of it when large (exact costs seconds)."""
+        # A short document's sample is all of it: pruning that shortens nothing measures the same text.
+        if self._counted is not None and self._counted[0] == text:
+            return self._counted[1]
         return estimate_tokens(text, self.count, _EXACT_COUNT_CHARS)
+
+    def over(self, text: str, limit: int) -> int | None:
+        """``measure(text)`` when it is over ``limit``, else None.
+
+        An o200k token is at least one byte, so an ASCII text no longer than ``limit`` is within it
+        (its sampled estimate too): it is not counted.
+        """
+        if len(text) <= limit and text.isascii():
+            return None
+        tokens = self.measure(text)
+        return tokens if tokens > limit else None
 
 
 class JsonCompressor:
@@ -120,7 +140,7 @@ class JsonCompressor:
             result = _minified(minified)
             result.items = _top_level_items(doc, surrogates)
         limit = ctx.budget_tokens - MARKER_TOKENS
-        if ctx.budget_is_cap and tokens.measure(result.text) > limit:
+        if ctx.budget_is_cap and tokens.over(result.text, limit) is not None:
             result.text, result.lossless = _cut_to(result.text, limit, tokens), False
             kept_all = ("; nothing omitted", "; every key kept")
             result.summary = functools.reduce(lambda text, claim: text.replace(claim, ""), kept_all, result.summary)
@@ -149,7 +169,7 @@ class JsonCompressor:
                     lines.extend(view.table())
                 text = "\n".join(lines)
                 # A table repeats less than the minified text the estimate came from: measure it.
-                if tokens.measure(text) <= limit:
+                if tokens.over(text, limit) is None:
                     return Compressed(text, _table_summary(views, factored), "json:table", lossless=True)
         for view in views:
             view.factored = False  # lossy rows stay whole records: a row read alone reads the same
@@ -170,7 +190,7 @@ class JsonCompressor:
                 text = "\n".join(render.dumps(value, surrogates) for value in shortened)
             else:
                 text = render.dumps(shortened, surrogates)
-            if tokens.measure(text) <= ctx.budget_tokens - MARKER_TOKENS:
+            if tokens.over(text, ctx.budget_tokens - MARKER_TOKENS) is None:
                 break
         cut = _cut_items(doc, limits, surrogates)
         if not cut:
@@ -212,13 +232,13 @@ class JsonCompressor:
             selections = _select_all(views, found, room)
             text, summaries = _render(rest_text, views, columns, found, selections)
             # The per-character estimate came from a sample: check it on the real output.
-            actual = tokens.measure(text)
-            if actual <= limit or room <= 0:
+            actual = tokens.over(text, limit)
+            if actual is None or room <= 0:
                 break
             # Rows tokenize denser than the sample the estimate came from: re-estimate from the output.
             room = int(len(text) * limit / actual * 0.97) - len(rest_text) - 300 * len(views)
         summary = join_summaries([view.array.path for view in views], summaries)
-        if ctx.budget_is_cap and tokens.measure(text) > limit:
+        if ctx.budget_is_cap and actual is not None:  # this text's tokens, over the limit
             text, summary = _cut_to(text, limit, tokens), f"head kept to fit the cap; {summary}"
         return Compressed(text, summary, transform, _items_of(views))
 
@@ -284,10 +304,11 @@ def _longest_string(columns: Columns, rows: list[Any]) -> int | None:
     """The longest string among the rows' values; None when a row is a list or a value an object or a list."""
     if any(issubclass(kind, list) for kind in set(map(type, rows))):
         return None
+    # Told by the columns' types first: an object's column is often the last, after every string was measured.
+    if any(issubclass(kind, (dict, list)) for kinds in columns.types.values() for kind in kinds):
+        return None
     longest = 0
     for key, kinds in columns.types.items():
-        if any(issubclass(kind, (dict, list)) for kind in kinds):
-            return None
         if any(issubclass(kind, str) for kind in kinds):
             values = columns.values[key]
             texts = values if kinds == {str} else [value for value in values if isinstance(value, str)]
@@ -414,11 +435,11 @@ def _render(
 def _cut_to(text: str, limit: int, tokens: _Tokens) -> str:
     """The longest head of ``text`` under ``limit`` tokens, in whole lines if any fits (the last resort under a cap)."""
     lines = text.split("\n")
-    kept = _longest(len(lines), lambda n: tokens.measure("\n".join(lines[:n])) <= limit)
+    kept = _longest(len(lines), lambda n: tokens.over("\n".join(lines[:n]), limit) is None)
     if kept:
         return "\n".join(lines[:kept])
     first = lines[0]
-    chars = _longest(len(first), lambda n: tokens.measure(first[:n] + "…") <= limit)
+    chars = _longest(len(first), lambda n: tokens.over(first[:n] + "…", limit) is None)
     return first[:chars] + "…" if chars else ""
 
 
@@ -441,8 +462,11 @@ def _minified(text: str) -> Compressed:
 
 def _may_hold_surrogates(content: str) -> bool:
     """True when parsed strings may hold lone surrogates, which UTF-8 output cannot carry."""
-    if _ESCAPED_SURROGATE.search(content):
+    # Looking for the escapes' start is a plain substring search, far cheaper than the pattern's over the text.
+    if ("\\ud" in content or "\\uD" in content) and _ESCAPED_SURROGATE.search(content):
         return True
+    if content.isascii():  # no surrogate among its characters, nothing to encode
+        return False
     try:
         content.encode("utf-8")
     except UnicodeEncodeError:

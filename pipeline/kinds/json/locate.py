@@ -8,7 +8,7 @@ like an array, its keys the positions of its entries.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -35,10 +35,10 @@ class Collection:
     rows: list[Any]
     texts: list[str]
     keys: list[str] | None = None
+    chars: int = field(init=False)  # the rows' texts, one character between each two and around them
 
-    @property
-    def chars(self) -> int:
-        return sum(map(len, self.texts)) + len(self.texts) + 1
+    def __post_init__(self) -> None:
+        self.chars = sum(map(len, self.texts)) + len(self.texts) + 1
 
     def position(self, index: int) -> str:
         """Where row ``index`` is in the document: ``$.items[523]`` or ``$.time["1.0.0"]``."""

@@ -36,22 +36,15 @@ def _core(default: Callable[[Any], Any]) -> Callable[[Any, int], Sequence[str]] 
     )
 
 
-# A whole collection's rows are written in one call of the core, a mark between each two, and cut
-# apart at the marks: a call costs about as much as writing a short row. The mark is written as
-# "\u0000" (control characters are always escaped), so the text holds that once per mark unless a
-# row holds it too, which its count tells.
-_BETWEEN = object()
+# A whole collection's rows are written in one call of the core, a mark (a string of its own) between
+# each two, and cut apart at the marks: a call costs about as much as writing a short row. The mark is
+# written as "\u0000" (control characters are always escaped), so the text holds that once per mark
+# unless a row holds it too, which its count tells.
 _MARK = "\x00"
 _ESCAPED_MARK = encode_basestring(_MARK)[1:-1]
 _SEPARATOR = f",{encode_basestring(_MARK)},"
 
-
-def _mark(value: Any) -> Any:
-    return _MARK if value is _BETWEEN else _ENCODER.default(value)
-
-
 _encode_core = _core(_ENCODER.default)
-_encode_marked = _core(_mark)
 
 # Indices of a long list worth showing besides its ends (failures, query matches, outliers).
 Picker = Callable[[list[Any]], list[int]]
@@ -98,16 +91,16 @@ def dumps(value: Any, surrogates: bool = False) -> str:
 
 
 def dumps_each(values: Sequence[Any], surrogates: bool = False) -> list[str]:
-    """``dumps`` of each value: a whole collection's rows written at once (see ``_BETWEEN``)."""
+    """``dumps`` of each value: a whole collection's rows written at once (see ``_MARK``)."""
     if len(values) > 1 and not surrogates and set(map(type, values)) == {str}:
         # Strings alone: one string, the mark between each two, written and cut the same way.
         text = encode_basestring(_MARK.join(values))
         if text.count(_ESCAPED_MARK) == len(values) - 1:
             return text.replace(_ESCAPED_MARK, f'"{_MARK}"').split(_MARK)
-    elif len(values) > 1 and not surrogates and _encode_marked is not None:
-        marked = [_BETWEEN] * (2 * len(values) - 1)
+    elif len(values) > 1 and not surrogates and _encode_core is not None:
+        marked = [_MARK] * (2 * len(values) - 1)
         marked[::2] = values
-        text = "".join(_encode_marked(marked, 0))
+        text = "".join(_encode_core(marked, 0))
         if text.count(_ESCAPED_MARK) == len(values) - 1:
             return text[1:-1].split(_SEPARATOR)
     return [dumps(value, surrogates) for value in values]
@@ -184,6 +177,18 @@ def common_keys(rows: Sequence[Any]) -> tuple[str, ...] | None:
         return None
     keys, count = shapes.most_common(1)[0]
     return keys if count >= len(rows) * 0.5 and keys else None
+
+
+def table_layout(rows: Sequence[Any]) -> tuple[tuple[str, ...] | None, list[bool]]:
+    """``common_keys`` of the rows and their ``table_flags``, each record's keys read once when all are records."""
+    if rows and set(map(type, rows)) == {dict}:
+        shapes = list(map(tuple, rows))
+        keys, count = Counter(shapes).most_common(1)[0]
+        if count >= len(rows) * 0.5 and keys:
+            return keys, list(map(keys.__eq__, shapes))
+        return None, []
+    columns = common_keys(rows)
+    return columns, table_flags(rows, columns)
 
 
 def is_table_row(row: Any, columns: tuple[str, ...] | None) -> bool:

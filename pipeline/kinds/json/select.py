@@ -14,11 +14,11 @@ the suite a failure and stays visible.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import render
 from .extremes import category_rows, date_rows, extreme_rows, missing_rows
 from .signals import (
     Columns,
@@ -36,7 +36,6 @@ from .signals import (
 # Query matches shown at most: a query naming a common value (an endpoint, a region)
 # would otherwise fill the whole budget; every match stays retrievable by query.
 QUERY_MAX_ROWS = 30
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(slots=True)
@@ -74,7 +73,7 @@ class Nested:
         key = id(values)
         found = self._notable.get(key)
         if found is None:
-            texts = [_ENCODER.encode(v).lower() for v in values] if self.query else []
+            texts = list(map(str.lower, render.dumps_each(values))) if self.query else []
             ranked = candidates(values, columns_of(values), texts, self.query, self, boundaries=False)
             found = self._notable[key] = ranked.ordered
             self._failing[key] = bool(ranked.failures)

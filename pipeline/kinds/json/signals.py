@@ -16,6 +16,7 @@ import json
 import math
 import re
 import statistics
+import string
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,13 @@ def _any_of(words: Sequence[str]) -> str:
 
 
 _FAILURE_HINT_RE = re.compile(_any_of(_FAILURE_HINTS))
+# An ASCII text with every character no hint word holds deleted still holds each hint word it held (and may
+# hold new ones, letters joined across what was deleted): with none left it held none. Far shorter (an id, a
+# timestamp, a version keeps a letter or two), each word is looked for in it far faster than in the text.
+_HINT_CHARS = {*"".join(_FAILURE_HINTS)}
+_NOT_HINT = bytes(c for c in range(128) if chr(c).lower() not in _HINT_CHARS)
+_LOWER = bytes.maketrans(string.ascii_uppercase.encode(), string.ascii_lowercase.encode())
+_HINT_BYTES = [word.encode() for word in _FAILURE_HINTS]
 _SUCCESS_WORDS = {"ok", "success", "succeeded", "passed", "pass", "done", "completed", "healthy", "true"}
 _MAX_FAILURE_SHARE = 0.5  # a "failure" value shared by most rows is the norm, not an anomaly
 _OUTLIER_SCORE = 6.0  # robust z-score (distance from the median in MADs)
@@ -106,10 +114,11 @@ def columns_of(rows: Sequence[Any]) -> Columns:
     Computed once per array and shared by the selection and the summary; the
     statistics that need scalars skip the objects and lists in a column.
     """
-    if not any(issubclass(kind, (dict, list)) for kind in set(map(type, rows))):
+    kinds = set(map(type, rows))
+    if not any(issubclass(kind, (dict, list)) for kind in kinds):
         values = {"value": list(rows)} if rows else {}
     else:
-        records = [row if isinstance(row, dict) else _fields(row) for row in rows]
+        records = rows if kinds == {dict} else [row if isinstance(row, dict) else _fields(row) for row in rows]
         keys = list(dict.fromkeys(itertools.chain.from_iterable(records)))
         if len(keys) > 1 and set(map(len, records)) == {len(keys)}:
             # Every record has every key (none has one the union lacks): read the columns off in one pass.
@@ -266,7 +275,7 @@ class _Column:
         texts = [s for s in _strings(value) if len(s) <= _MAX_STATUS_CHARS]
         # One hint search over them all rules out most records (no hint word spans a line break).
         joined = "\n".join(texts)
-        if joined.isascii() and not _FAILURE_HINT_RE.search(joined.lower()):
+        if joined.isascii() and not _may_hint(joined):
             return False
         return any(_says_failure(s) for s in texts)
 
@@ -309,7 +318,7 @@ def _failing(values: list[Any], column: _Column) -> list[int]:
     kinds = column.kinds
     if kinds == {str}:  # the usual text column
         bad = {text for text in _hinted(list(set(values))) if column.judge(text)}
-        return [i for i, v in enumerate(values) if v in bad] if bad else []
+        return list(itertools.compress(itertools.count(), map(bad.__contains__, values))) if bad else []
     if kinds <= _NUMBER_TYPES and not column.status_codes:  # a number fails only as an HTTP error code
         return []
     try:
@@ -322,7 +331,12 @@ def _failing(values: list[Any], column: _Column) -> list[int]:
     bad = {pair for pair in distinct if (pair[0] is not str or pair[1] in suspects) and column.judge(pair[1])}
     if not bad:
         return []
-    return [i for i, pair in enumerate(zip(map(type, values), values)) if pair in bad]
+    return list(itertools.compress(itertools.count(), map(bad.__contains__, zip(map(type, values), values))))
+
+
+def _may_hint(text: str) -> bool:
+    """False when the ASCII ``text``, lower-cased, surely holds no hint word (see ``_NOT_HINT``)."""
+    return any(map(text.encode("ascii").translate(_LOWER, _NOT_HINT).__contains__, _HINT_BYTES))
 
 
 def _hinted(texts: list[str]) -> list[str]:
@@ -335,6 +349,8 @@ def _hinted(texts: list[str]) -> list[str]:
         plain = [text for text in texts if text.isascii()]
         found = [text for text in texts if not text.isascii()]
         joined = "\n".join(plain)
+    if not _may_hint(joined):  # most columns: not one hint word in any text
+        return found
     # No hint word holds a line break, so no match spans two texts.
     starts: list[int] = []
     for match in _FAILURE_HINT_RE.finditer(joined.lower()):
@@ -382,7 +398,8 @@ def query_rows(texts: Sequence[str], query: str | None) -> list[tuple[int, int]]
         return []
     limit = max(1, len(texts) // 2)
     needle = query.strip().lower()
-    exact = _holding(texts, needle)
+    holding = _finder(texts)
+    exact = holding(needle)
     if exact and len(exact) <= limit:
         return [(i, 1) for i in exact]
     words = sorted(set(w.strip(".:!?") for w in _QUERY_WORD.findall(needle)) - {needle})[:_QUERY_MAX_WORDS]
@@ -390,10 +407,38 @@ def query_rows(texts: Sequence[str], query: str | None) -> list[tuple[int, int]]
     for word in words:
         if len(word) < 2:
             continue
-        hits = _holding(texts, word)
+        hits = holding(word)
         if len(hits) <= limit:
             score.update(hits)
     return sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _finder(texts: Sequence[str]) -> Callable[[str], list[int]]:
+    """``_holding`` for many needles in the same texts: a needle in few of them is looked for in their join.
+
+    Joined by line breaks when no text holds one: a needle without one found in the join lies within one
+    text, and the next place to look is the next text's start.
+    """
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:
+        return functools.partial(_holding, texts)
+    starts: list[int] = []
+    find = joined.find
+
+    def holding(needle: str) -> list[int]:
+        if "\n" in needle or joined.count(needle) > len(texts) // 8:  # in many texts: each text once
+            return _holding(texts, needle)
+        hits: list[int] = []
+        at = find(needle)
+        if at >= 0 and not starts:
+            starts.extend(itertools.accumulate(map((1).__add__, map(len, texts)), initial=0))
+        while at >= 0:
+            index = bisect.bisect_right(starts, at) - 1
+            hits.append(index)
+            at = find(needle, starts[index + 1])
+        return hits
+
+    return holding
 
 
 def _holding(texts: Sequence[str], needle: str) -> list[int]:

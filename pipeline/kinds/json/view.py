@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Sequence
-from operator import add
+from operator import add, mul, sub
 from typing import Any
 
 from . import render
@@ -34,10 +34,9 @@ class Rows:
         self.limits = limits
         self.is_map = collection.keys is not None
         self.noun = "JSON lines" if json_lines else "entries" if self.is_map else "records"
-        self.columns = render.common_keys(collection.rows)
+        self.columns, self._is_table = render.table_layout(collection.rows)
         columns = self.columns
-        self._is_table = render.table_flags(collection.rows, columns)
-        table = [row for row, is_table in zip(collection.rows, self._is_table) if is_table]
+        table = list(itertools.compress(collection.rows, self._is_table))
         self.table_rows = len(table)
         constant = render.constant_columns(table, columns)
         self.constants: dict[str, Any] = {key: table[0][key] for key in constant} if table else {}
@@ -179,8 +178,8 @@ class Rows:
         if not self.is_map:  # '[index] ' before the row, and the line break
             widths = map(len, map(str, range(len(self))))
             costs = list(map(add, map(add, costs, widths), itertools.repeat(4)))
-        if any(self._is_table):
-            costs = [cost - self.key_chars if is_table else cost for cost, is_table in zip(costs, self._is_table)]
+        if any(self._is_table):  # a table row less its keys: a flag times the keys' length
+            costs = list(map(sub, costs, map(mul, self._is_table, itertools.repeat(self.key_chars))))
         return costs
 
     def __getitem__(self, index: int) -> int:
