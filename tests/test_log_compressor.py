@@ -21,6 +21,8 @@ import pytest
 from conftest import ROOT, read_back, require_tools
 from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.contract import Hints
+from headroom_mcp.pipeline.kinds.log import signals
+from headroom_mcp.pipeline.kinds.log.signals import Role
 from headroom_mcp.pipeline.retrieval import retrieve
 from headroom_mcp.pipeline.store import MemoryStore
 from headroom_mcp.pipeline.tokens import count_tokens
@@ -636,3 +638,27 @@ def test_a_query_brings_every_line_holding_its_words_into_view():
     assert not all(line in plain.text.splitlines() for line in asked)
     result, _ = run(content, query="‘unused’ -Wunused-parameter")
     assert all(line in result.text.splitlines() for line in asked)
+
+
+@pytest.mark.parametrize(
+    ("line", "is_error"),
+    [
+        ("ERROR: could not open file", True),
+        ("npm ERR! code ENOENT", True),
+        ("thread 'main' panicked at src/main.rs:3:5", True),
+        ("Segmentation fault (core dumped)", True),
+        ("E       AssertionError: assert 1 == 2", True),
+        ("    raise KeyError(name)", True),
+        ("fatal: not a git repository", True),
+        ("request timed out after 30s", True),
+        ("  ✗ renders the header", True),
+        ("ÜBERTRAGUNG FAILED nach 3 Versuchen", True),
+        ("installing http-errors@2.0.0", False),
+        ("collecting tests/fail/test_a.py", False),
+        ("compiling errors.py", False),
+        ("0 errors, 2 warnings", False),
+        ("Straße: keine errorlosen Fahrten", False),
+    ],
+)
+def test_error_words_count_only_where_they_stand_alone(line, is_error):
+    assert (signals.classify(line) is Role.ERROR) is is_error

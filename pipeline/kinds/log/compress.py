@@ -10,12 +10,13 @@ or, when even that is too long, into a count of omitted lines.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from operator import itemgetter
+from operator import contains, is_, itemgetter, or_
 
 from ...contract import Compressed, Context, Item
 from ...markers import marker
@@ -86,7 +87,8 @@ _CATEGORY = {
     CONTINUATION: "indented/trace",
 }
 _EXCERPT_GROUP = 5
-_ORDINARY = frozenset({Role.PLAIN, FRAME, CONTINUATION})
+# The roles notable by themselves; plain lines, frames and their continuations only by a mark.
+_NOTABLE = frozenset(set(Role) - {Role.PLAIN, FRAME, CONTINUATION})
 
 
 class LogCompressor:
@@ -101,13 +103,12 @@ class LogCompressor:
             lines.pop()
         if len(lines) < _MIN_LINES:
             return None
-        clean = [line.rstrip("\r") for line in lines]
-        hints = signals.error_hints(content)
+        clean = [line.rstrip("\r") for line in lines] if "\r" in content else lines
         # Whether a line reports a pass is asked while classifying it, of sections and of the summary's counts.
         is_passing = cache(signals.is_passing)
         # Logs repeat lines (blank ones, rules, the same traceback): each distinct line is read once.
-        role_of = {line: signals.classify(line, hints, is_passing) for line in dict.fromkeys(clean)}
-        roles = _source_lines_demoted(clean, [role_of[line] for line in clean])
+        role_of = {line: signals.classify(line, is_passing) for line in dict.fromkeys(clean)}
+        roles = _source_lines_demoted(clean, list(map(role_of.__getitem__, clean)))
         templates = TemplateIndex()
         template_of, class_of = _place(clean, roles, templates)
         failure_sections = sections(clean, roles, is_passing)
@@ -140,13 +141,23 @@ class LogCompressor:
         )
 
 
+def _starting(lines: list[str], prefix: str) -> Iterator[int]:
+    """The indices of the lines that start with ``prefix``, found in C: most lines do not."""
+    return itertools.compress(itertools.count(), map(str.startswith, lines, itertools.repeat(prefix)))
+
+
+def _where(roles: list[Role], role: Role) -> Iterator[int]:
+    """The indices of the lines in ``role``, found in C."""
+    return itertools.compress(itertools.count(), map(is_, roles, itertools.repeat(role)))
+
+
 def _source_lines_demoted(lines: list[str], roles: list[Role]) -> list[Role]:
     """``roles`` with the source line a Python frame quotes read as part of the frame, whatever words it holds.
 
     (``rv = self.handle_user_exception(e)`` under a Flask frame is code, not an error.)
     """
-    for index in range(1, len(lines)):
-        if roles[index] is not ERROR or roles[index - 1] is not FRAME or not lines[index].startswith(" "):
+    for index in _where(roles, ERROR):
+        if not index or roles[index - 1] is not FRAME or not lines[index].startswith(" "):
             continue
         if lines[index - 1].lstrip().startswith('File "'):
             roles[index] = CONTINUATION
@@ -155,7 +166,7 @@ def _source_lines_demoted(lines: list[str], roles: list[Role]) -> list[Role]:
 
 def _inside(failure_sections: list[tuple[int, int]]) -> set[int]:
     """The lines under each failure's header: its report."""
-    return {index for start, end in failure_sections for index in range(start + 1, end)}
+    return set(itertools.chain.from_iterable(range(start + 1, end) for start, end in failure_sections))
 
 
 def _place(lines: list[str], roles: list[Role], templates: TemplateIndex) -> tuple[list[int], list[str]]:
@@ -173,8 +184,8 @@ def _place(lines: list[str], roles: list[Role], templates: TemplateIndex) -> tup
         # Repeats of a diagnostic are counted by a compiler warning's flag, else by their template.
         flag = signals.warning_class(line) if role is WARNING else None
         placed[key] = (template_id, flag or f"#{template_id}")
-    found = [placed[key] for key in zip(lines, roles)]
-    return [template_id for template_id, _ in found], [line_class for _, line_class in found]
+    found = list(map(placed.__getitem__, zip(lines, roles)))
+    return list(map(itemgetter(0), found)), list(map(itemgetter(1), found))
 
 
 def _priorities(
@@ -203,7 +214,7 @@ def _priorities(
         for index in range(start, end):
             offer(index, P.VERDICT)
     # The same opening line heads every traceback: it is worth what the traceback's best frame is worth.
-    for index in [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]:
+    for index in _starting(lines, "Traceback (most recent call last)"):
         end = index + 1
         while end < len(lines) and (roles[end] is FRAME or roles[end] is CONTINUATION):
             end += 1
@@ -263,7 +274,8 @@ def _offer_diagnostics(
     seen_messages: set[str] = set()
     seen_warnings: Counter[str] = Counter()
     # Plain lines, frames and their continuations need weighing only when a mark singles them out.
-    notable = [index for index, role in enumerate(roles) if role not in _ORDINARY or marks(lines[index])]
+    # (Every line's mark is looked up, in C: the few other lines that need none would cost a Python loop.)
+    notable = itertools.compress(itertools.count(), map(or_, map(_NOTABLE.__contains__, roles), map(marks, lines)))
     for index in notable:
         role, line = roles[index], lines[index]
         if role is SUMMARY:
@@ -333,14 +345,15 @@ def _offer_query(lines: list[str], query: str | None, priority: dict[int, int]) 
     words = [word for word in (query or "").lower().replace('"', " ").split() if len(word) > 1]
     if not words:
         return
-    # Each distinct line is lowered once: logs repeat their lines.
-    asked = {line for line in dict.fromkeys(lines) if all(word in line.lower() for word in words)}
+    # Each distinct line is lowered once (logs repeat their lines), and searched in C for the first word.
+    distinct = list(dict.fromkeys(lines))
+    lowered = list(map(str.lower, distinct))
+    holding_first = itertools.compress(zip(distinct, lowered), map(contains, lowered, itertools.repeat(words[0])))
+    asked = {line for line, lower in holding_first if all(word in lower for word in words[1:])}
     if not asked:
         return
     seen: Counter[str] = Counter()
-    for index, line in enumerate(lines):
-        if line not in asked:
-            continue
+    for index, line in itertools.compress(enumerate(lines), map(asked.__contains__, lines)):
         # What the caller asked about comes before other failures; the same line again only after them.
         masked = masked_text(line.strip())
         seen[masked] += 1
@@ -360,7 +373,7 @@ def _warning_repeats(line: str) -> int:
 def _short_summaries(lines: list[str], roles: list[Role]) -> list[tuple[int, int]]:
     """``(start, end)`` of each runner's short summary: its header down to the closing totals line."""
     found = []
-    for index in [i for i, line in enumerate(lines) if line.startswith("=") and "short test summary info" in line]:
+    for index in [i for i in _starting(lines, "=") if "short test summary info" in lines[i]]:
         end = index + 1
         while end < len(lines) and roles[end] is not SUMMARY and not signals.is_separator(lines[end]):
             end += 1
@@ -457,9 +470,8 @@ def _repeat_notes(
     """
     notes: dict[int, str] = {}
     members_of: dict[str, list[int]] = {}
-    for index, role in enumerate(roles):
-        if role is ERROR or role is WARNING:
-            members_of.setdefault(class_of[index], []).append(index)
+    for index in sorted(itertools.chain(_where(roles, ERROR), _where(roles, WARNING))):
+        members_of.setdefault(class_of[index], []).append(index)
     noted: set[str] = set()
     for index in kept:
         if (roles[index] is not ERROR and roles[index] is not WARNING) or index in reports:
@@ -508,15 +520,17 @@ def _places(diagnostics: list[str]) -> str | None:
 
 def _categories(lines: list[str], roles: list[Role], is_passing: Callable[[str], bool]) -> list[str | None]:
     """What each line counts as in the summary (``None`` for a blank line)."""
-    categories: list[str | None] = []
-    for line, role in zip(lines, roles):
+    # Each distinct line in each role is read once: logs repeat their lines.
+    category_of: dict[tuple[str, Role], str | None] = {}
+    for key in dict.fromkeys(zip(lines, roles)):
+        line, role = key
         if not line.strip():
-            categories.append(None)
+            category_of[key] = None
         elif role in _CATEGORY:
-            categories.append(_CATEGORY[role])
+            category_of[key] = _CATEGORY[role]
         else:
-            categories.append("passing" if is_passing(line) else "other")
-    return categories
+            category_of[key] = "passing" if is_passing(line) else "other"
+    return list(map(category_of.__getitem__, zip(lines, roles)))
 
 
 def _summary(categories: list[str | None], kept: list[int], shown: int) -> str:

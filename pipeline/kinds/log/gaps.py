@@ -8,9 +8,12 @@ templates with counts, then every repeated template, then every line kind
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from ...wording import line_span
 from .counts import TokenCounts
@@ -21,6 +24,8 @@ _RAW_GAP = 2
 _TOP_TEMPLATES = 3
 # A fold of bare ``E`` or ``_ _ _`` lines tells nothing: it is counted among the other lines instead.
 _WORDY = re.compile(r"\] .*[^\W_]{2}")
+# What a line costs at the fewest: one token and its line break.
+_FEWEST_TOKENS = 2
 
 
 @dataclass(slots=True)
@@ -32,14 +37,30 @@ class _Kind:
     text: str
 
 
-class _Gap:
-    """The lines between two kept ones: each kind of line in order (``texts``), and the kinds of several lines."""
+# A gap's lines told kind by kind, and its kinds of several lines (:func:`_kinds`).
+_Kinds = tuple[list[str], list[_Kind]]
 
-    def __init__(self, start: int, end: int, members: list[int], texts: list[str], repeated: list[_Kind]):
-        self.start, self.end, self.members, self.texts = start, end, members, texts
-        # The kinds worth a counted line of their own, in order.
-        self._wordy = [kind for kind in repeated if _WORDY.search(kind.text)]
+
+class _Gap:
+    """The lines between two kept ones: each kind of line in order, and the kinds of several lines.
+
+    The kinds are worked out on the first fold finer than a bare count: a gap
+    the budget leaves at its count is never read line by line.
+    """
+
+    def __init__(self, start: int, end: int, members: list[int], read: Callable[[list[int]], _Kinds]):
+        self.start, self.end, self.members = start, end, members
+        self._read = read
         self._folds: dict[int, list[str]] = {}
+
+    @cached_property
+    def _kinds(self) -> _Kinds:
+        return self._read(self.members)
+
+    @cached_property
+    def _wordy(self) -> list[_Kind]:
+        """The kinds worth a counted line of their own, in order."""
+        return [kind for kind in self._kinds[1] if _WORDY.search(kind.text)]
 
     def fold(self, level: int) -> list[str]:
         """Level 3 a bare count, 2 the biggest templates, 1 every repeated one, 0 every kind of line."""
@@ -51,7 +72,7 @@ class _Gap:
         if level == 3:
             return [f"[… {len(self.members):,} lines omitted ({line_span(self.start, self.end)})]"]
         if level == 0:
-            return self.texts  # every line told: none left to count
+            return self._kinds[0]  # every line told: none left to count
         chosen = self._wordy
         if level == 2:
             chosen = sorted(chosen, key=lambda kind: (-kind.count, kind.first))[:_TOP_TEMPLATES]
@@ -82,7 +103,7 @@ class GapFolder:
             if index > previous:
                 gap = self._gap(previous, index)
                 if gap is None:
-                    result[previous] = (index, [lines[i] for i in range(previous, index) if lines[i].strip()])
+                    result[previous] = (index, list(filter(str.strip, lines[previous:index])))
                 else:
                     gaps.append(gap)
             previous = index + 1
@@ -90,42 +111,44 @@ class GapFolder:
         counts = self._counts
 
         def cost(text: list[str]) -> int:
-            return sum(counts[line] + 1 for line in text)
+            return sum(map(counts.__getitem__, text)) + len(text)
 
         folded = {gap.start: gap.fold(3) for gap in gaps}
+        shown = {start: cost(text) for start, text in folded.items()}
         # Short gaps shown as they are take their share of the allowance first.
-        used = sum(cost(text) for _, text in result.values()) + sum(cost(text) for text in folded.values())
+        used = sum(cost(text) for _, text in result.values()) + sum(shown.values())
         for level in (2, 1, 0):
             for gap in gaps:
-                finer = gap.fold(level)
-                shown = cost(folded[gap.start])
-                # A fold too long even at its fewest possible tokens is not worth counting.
-                if used + sum(counts.floor(line) + 1 for line in finer) - shown > allowance:
+                # Any finer fold holds a line of a token at least: past that, the gap's kinds are not worked out.
+                if used + _FEWEST_TOKENS - shown[gap.start] > allowance:
                     continue
-                extra = cost(finer) - shown
-                if used + extra <= allowance:
+                finer = gap.fold(level)
+                # A fold too long even at its fewest possible tokens is not worth counting.
+                if used + sum(map(counts.floor, finer)) + len(finer) - shown[gap.start] > allowance:
+                    continue
+                finer_cost = cost(finer)
+                if used + finer_cost - shown[gap.start] <= allowance:
                     folded[gap.start] = finer
-                    used += extra
+                    used += finer_cost - shown[gap.start]
+                    shown[gap.start] = finer_cost
         for gap in gaps:
             result[gap.start] = (gap.end, folded[gap.start])
         return result
+
+    def _read(self, members: list[int]) -> _Kinds:
+        """:func:`_kinds` of a gap's lines."""
+        return _kinds(self._lines, members, self._template_of, self._templates)
 
     def _gap(self, start: int, end: int) -> _Gap | None:
         """The gap of lines ``start`` to ``end``, or None when it is short enough to show as it is."""
         key = (start, end)
         if key not in self._gaps:
-            members = [i for i in range(start, end) if self._lines[i].strip()]
-            self._gaps[key] = (
-                None
-                if len(members) <= _RAW_GAP
-                else _Gap(start, end, members, *_kinds(self._lines, members, self._template_of, self._templates))
-            )
+            members = list(itertools.compress(range(start, end), map(str.strip, self._lines[start:end])))
+            self._gaps[key] = None if len(members) <= _RAW_GAP else _Gap(start, end, members, self._read)
         return self._gaps[key]
 
 
-def _kinds(
-    lines: list[str], members: list[int], template_of: list[int], templates: TemplateIndex
-) -> tuple[list[str], list[_Kind]]:
+def _kinds(lines: list[str], members: list[int], template_of: list[int], templates: TemplateIndex) -> _Kinds:
     """Each kind of a gap's lines in order of first appearance, and the kinds of several lines.
 
     A kind is a template's lines (of one value where :meth:`TemplateIndex.split` tells
@@ -139,13 +162,14 @@ def _kinds(
     for template_id, indices in by_template.items():
         if len(indices) == 1:
             continue
-        for group in templates.split(template_id, [lines[i] for i in indices]):
+        for group in templates.split(template_id, list(map(lines.__getitem__, indices))):
             if len(group) == 1:
                 continue
-            chosen = [indices[g] for g in group]
-            text = f"[×{len(chosen):,}] {templates.render(template_id, [lines[i] for i in chosen])}"
+            chosen = list(map(indices.__getitem__, group))
+            text = f"[×{len(chosen):,}] {templates.render(template_id, list(map(lines.__getitem__, chosen)))}"
             repeated.append(_Kind(len(chosen), chosen[0], text))
             folded.update(chosen[1:])
     repeated.sort(key=lambda kind: kind.first)
     text_of = {kind.first: kind.text for kind in repeated}
-    return [text_of.get(i, lines[i]) for i in members if i not in folded], repeated
+    shown = list(itertools.filterfalse(folded.__contains__, members))
+    return list(map(text_of.get, shown, map(lines.__getitem__, shown))), repeated

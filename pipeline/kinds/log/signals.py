@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class Role(IntEnum):
@@ -35,23 +36,14 @@ class _Caseless:
     matched ignoring case (lowering could move characters: ``İ`` becomes two).
     """
 
+    __slots__ = ("lowered", "ignoring_case")
+
     def __init__(self, pattern: str) -> None:
         # Capitals lowered, escapes kept: ``\S`` is not ``\s``.
         lowered = re.sub(r"(\\.)|[A-Z]", lambda found: found.group(1) or found.group().lower(), pattern)
-        self._lowered = re.compile(lowered)
-        self._ignoring_case = re.compile(pattern, re.IGNORECASE)
-
-    def match(self, line: str, lower: str) -> bool:
-        """Whether the pattern matches at the start of ``line``, whose ``lower()`` is ``lower``."""
-        if line.isascii():
-            return self._lowered.match(lower) is not None
-        return self._ignoring_case.match(line) is not None
-
-    def search(self, line: str, lower: str) -> bool:
-        """Whether the pattern occurs in ``line``, whose ``lower()`` is ``lower``."""
-        if line.isascii():
-            return self._lowered.search(lower) is not None
-        return self._ignoring_case.search(line) is not None
+        # For an ASCII line's ``lower()``; for any other line as it is.
+        self.lowered = re.compile(lowered)
+        self.ignoring_case = re.compile(pattern, re.IGNORECASE)
 
 
 # Patterns starting with ^ are used with match(): search() would try them at every offset.
@@ -87,43 +79,59 @@ _SUMMARY = _Caseless(
 )
 
 
-# Cheap substring checks before the error regex, which most lines would fail anyway.
-_ERROR_HINTS = (
-    "err",
-    "fail",
-    "fatal",
-    "panic",
-    "exception",
-    "traceback",
-    "fault",
-    "dumped",
-    "abort",
-    "critical",
-    "killed",
-    "time",
-    "unhandled",
-    "uncaught",
-    "✗",
-    "✕",
-    "✘",
-    "✖",
-    "not ok",
+# Words one of which every error sign holds (a line's whole text, lowered): found in one C search before the error
+# pattern, which most lines would fail anyway.
+_ERROR_HINT = re.compile(
+    "err|fail|fatal|panic|exception|traceback|fault|dumped|abort|critical|killed|time|unhandled|uncaught|✗|✕|✘|✖|not ok"
 )
-# Each pattern opens with a lookahead on the characters a match can start with: other places fail at once.
+# Not inside names like http-errors, /fail/, errors.py: those are packages and paths. The character before a word
+# is checked once its first letter is read: every alternative then opens with a letter, and a search skips in C
+# to the places where one can start (:func:`_opening_with_letters` lays the words out so).
+_ERROR_WORDS = (
+    "error|errors|err!|fatal|panic|panicked|exception|traceback|failed|failure|failures|fail"
+    "|segmentation fault|core dumped|abort|aborted|critical|killed|timeout|time out|timedout|timed out"
+    "|unhandled|uncaught"
+)
+
+
+def _opening_with_letters(words: str) -> str:
+    """``words`` (``a|b``) as one alternative per first letter, each free-standing (:data:`_ERROR_WORDS`)."""
+    by_letter: dict[str, list[str]] = {}
+    for word in words.split("|"):
+        by_letter.setdefault(word[0], []).append(re.escape(word[1:]))
+    return "|".join(
+        f"{letter}(?<![-/.\\w].)(?:{'|'.join(rests)})(?![-/\\w]|\\.\\w)" for letter, rests in by_letter.items()
+    )
+
+
 _ERROR = _Caseless(
-    r"(?=[efptsckaun✗✕✘✖\s])(?:"
-    # Not inside names like http-errors, /fail/, errors.py: those are packages and paths.
-    r"(?<![-/.\w])(?:error|errors|err!|fatal|panic|panicked|exception|traceback|failed|failure|failures|fail"
-    r"|segmentation fault|core dumped|abort(?:ed)?|critical|killed|timed? ?out|unhandled|uncaught)(?![-/\w]|\.\w)"
+    _opening_with_letters(_ERROR_WORDS)
     # ``\w+(?:Error|Exception)``: a word character before is as good a sign, without retrying every run.
-    r"|(?<=\w)(?:Error|Exception)\b|^E\s{2,}|✗|✕|✘|✖|^\s*+not ok\b)"
+    + r"|E(?<=\w.)(?:rror|xception)\b|✗|✕|✘|✖"
 )
+# The error signs that only open a line.
+_ERROR_START = _Caseless(r"E\s{2,}|\s*+not ok\b")
 # Words that look like failures but say none happened.
 _NOT_ERROR = _Caseless(
     r"(?=[0nzef\-o])(?:\b(?:0|no|zero) (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed)[:=] ?0\b"
     r"|-W(?:no-)?error\b|--fail-fast|\bon-failure\b|\berror(?:s)?\.(?:py|h|c|rs|go|js|ts)\b)"
 )
 _WARNING = _Caseless(r"\b(?:warn|warning|warnings|deprecated|deprecation)\b")
+
+
+class _Checks(NamedTuple):
+    """The caseless patterns in one of their forms (:class:`_Caseless`)."""
+
+    summary: re.Pattern[str]
+    error_start: re.Pattern[str]
+    error: re.Pattern[str]
+    not_error: re.Pattern[str]
+    warning: re.Pattern[str]
+
+
+_CASELESS = (_SUMMARY, _ERROR_START, _ERROR, _NOT_ERROR, _WARNING)
+_LOWERED = _Checks(*(pattern.lowered for pattern in _CASELESS))
+_IGNORING_CASE = _Checks(*(pattern.ignoring_case for pattern in _CASELESS))
 
 # Headers that open one failure's report; the report runs to the next header or separator.
 _SECTION = re.compile(
@@ -238,44 +246,44 @@ def is_code_excerpt(line: str) -> bool:
     return "|" in line and _CODE_EXCERPT.match(line) is not None
 
 
-def error_hints(text: str) -> tuple[str, ...]:
-    """The words that hint at an error and occur in ``text``: no others can occur in its lines."""
-    lower = text.lower()
-    return tuple(hint for hint in _ERROR_HINTS if hint in lower)
+# Role's members read once: a lookup on the enum class goes through its metaclass.
+_PLAIN, _SUMMARY_ROLE, _SECTION_ROLE, _FRAME_ROLE = Role.PLAIN, Role.SUMMARY, Role.SECTION, Role.FRAME
+_ERROR_ROLE, _WARNING_ROLE, _CONTINUATION_ROLE = Role.ERROR, Role.WARNING, Role.CONTINUATION
 
 
-def classify(line: str, hints: tuple[str, ...] = _ERROR_HINTS, passing: Callable[[str], bool] | None = None) -> Role:
+def classify(line: str, passing: Callable[[str], bool] | None = None) -> Role:
     """The role of one log line.
 
-    ``hints`` may leave out words of :func:`error_hints` the whole log lacks;
     ``passing`` stands for :func:`is_passing` (one that remembers its answers).
     """
     if not line or line.isspace():
-        return Role.PLAIN
+        return _PLAIN
     status = http_status(line)
     if status is not None:
         # A server error's request line belongs with its traceback; any other request is routine.
-        return Role.ERROR if status >= 500 else Role.PLAIN
+        return _ERROR_ROLE if status >= 500 else _PLAIN
     lower = line.lower()
-    if _SUMMARY.match(line, lower):
-        return Role.SUMMARY
+    # An ASCII line is matched lowered, any other ignoring case (:class:`_Caseless`).
+    checks, subject = (_LOWERED, lower) if line.isascii() else (_IGNORING_CASE, line)
+    if checks.summary.match(subject):
+        return _SUMMARY_ROLE
     if _SECTION.match(line):
-        return Role.SECTION
+        return _SECTION_ROLE
     if _FRAME.match(line):
-        return Role.FRAME
+        return _FRAME_ROLE
     if (passing or is_passing)(line):
-        return Role.PLAIN
+        return _PLAIN
     if (
-        (line.startswith("E ") or any(hint in lower for hint in hints))
-        and _ERROR.search(line, lower)
-        and not _NOT_ERROR.search(line, lower)
+        (line.startswith("E ") or _ERROR_HINT.search(lower))
+        and (checks.error_start.match(subject) or checks.error.search(subject))
+        and not checks.not_error.search(subject)
     ):
-        return Role.ERROR
-    if ("warn" in lower or "deprecat" in lower) and _WARNING.search(line, lower):
-        return Role.WARNING
+        return _ERROR_ROLE
+    if ("warn" in lower or "deprecat" in lower) and checks.warning.search(subject):
+        return _WARNING_ROLE
     if _CONTINUATION.match(line):
-        return Role.CONTINUATION
-    return Role.PLAIN
+        return _CONTINUATION_ROLE
+    return _PLAIN
 
 
 def is_passing(line: str) -> bool:

@@ -9,8 +9,10 @@ so a run of 1,200 similar lines can be shown as one line.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
+from operator import eq, ne
 from typing import NamedTuple
 
 WILDCARD = "<*>"
@@ -138,7 +140,7 @@ class Template:
         if not wild:
             return [list(range(len(members)))]
         # An even sample finds the few-valued wildcards; most templates have none, and then nothing more is masked.
-        sampled = [masks.tokens(line) for line in _spread(members, _RENDER_SAMPLE)]
+        sampled = list(map(masks.tokens, _spread(members, _RENDER_SAMPLE)))
         few: list[int] = []
         for position in wild:
             values = {p[position] if position < len(p) else "" for p in sampled}
@@ -321,9 +323,9 @@ class TemplateIndex:
 
         (The same source line under every failure's report folds in every gap.)
         """
-        if len(members) <= _RENDER_SAMPLE:
+        if 1 < len(members) <= _RENDER_SAMPLE:
             # A line right after the same line changes no range: each run of one line is read once.
-            members = [line for i, line in enumerate(members) if not i or line != members[i - 1]]
+            members = [members[0], *itertools.compress(members[1:], map(ne, members[1:], members))]
         key = (template_id, *members)
         text = self._rendered.get(key)
         if text is None:
@@ -361,15 +363,17 @@ class TemplateIndex:
             return None
         best, best_score = None, _SIMILARITY
         for template_id in bucket:
-            candidate = self.templates[template_id].tokens
-            same = sum(1 for a, b in zip(candidate, tokens, strict=True) if a == b or a == WILDCARD)
+            candidate = self.templates[template_id]
+            # Tokens equal, compared in C, and the wildcards' other tokens (bucketed lines have as many tokens).
+            same = sum(map(eq, candidate.tokens, tokens)) + sum(tokens[p] != WILDCARD for p in candidate.wild)
             score = same / len(tokens)
             if score >= best_score:
                 best, best_score = template_id, score
         if best is not None:
             template = self.templates[best]
-            for position, (a, b) in enumerate(zip(template.tokens, tokens, strict=True)):
-                if a != b and a != WILDCARD:
+            # The few positions where the tokens differ are found in C.
+            for position in itertools.compress(itertools.count(), map(ne, template.tokens, tokens)):
+                if template.tokens[position] != WILDCARD:
                     template.tokens[position] = WILDCARD
                     template._wild = None
         return best
