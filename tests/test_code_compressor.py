@@ -991,12 +991,10 @@ def _nodes(root) -> list[tuple]:
 
 
 @pytest.mark.parametrize(
-    "header", [STDIO_H, AIO_H, Path("/usr/include/string.h"), Path("/usr/include/form.h")], ids=lambda path: path.name
+    "header", [STDIO_H, AIO_H, Path("/usr/include/string.h"), Path("/usr/include/stdlib.h")], ids=lambda path: path.name
 )
 def test_a_header_read_again_without_its_annotations_is_the_tree_a_fresh_parse_gives(header):
     # The second read reuses the first tree (told where the annotations were blanked): it must be the same tree.
-    if not header.exists():
-        pytest.skip(f"{header} is not installed")
     source = Source(header.read_text())
     data = code_compress._CPLUSPLUS_GUARD.sub(lambda m: m.group(1) + b" " * len(m.group(2)), source.data)
     bare, spans = blank_annotations(data)

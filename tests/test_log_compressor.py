@@ -193,15 +193,21 @@ def test_build_log_keeps_the_error_and_each_distinct_warning_with_counts(gcc_log
         assert f"×{total} in all" in result.text, flag
 
 
-def app_log() -> str:
-    """An application's own log, written by :mod:`logging`: routine requests, a repeated warning, one crash."""
+def _logger_into_text(name: str) -> tuple[logging.Logger, io.StringIO]:
+    """A logger of its own writing to a string, as an application's logging configuration would."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
-    logger = logging.getLogger("shop.api")
+    logger = logging.getLogger(name)
     logger.propagate = False
-    logger.addHandler(handler)
+    logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO)
+    return logger, stream
+
+
+def app_log() -> str:
+    """An application's own log, written by :mod:`logging`: routine requests, a repeated warning, one crash."""
+    logger, stream = _logger_into_text("shop.api")
 
     def load_order(order_id: int) -> dict:
         return {"id": order_id, "lines": []}
@@ -220,7 +226,7 @@ def app_log() -> str:
                 except ZeroDivisionError:
                     logger.exception("pricing failed for order %d", n)
     finally:
-        logger.removeHandler(handler)
+        logger.handlers.clear()
     return stream.getvalue()
 
 
@@ -241,13 +247,7 @@ def test_application_log_keeps_the_crash_and_folds_routine_lines_with_ranges():
 
 def german_app_log() -> str:
     """The same kind of application log, its messages in German: every line holds letters beyond ASCII."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
-    logger = logging.getLogger("laden.api")
-    logger.propagate = False
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+    logger, stream = _logger_into_text("laden.api")
     try:
         for n in range(3000):
             logger.info("Bestellung %d geprüft für Kundin „k%04d“ in %dms", n, n % 97, 5 + n % 40)
@@ -259,7 +259,7 @@ def german_app_log() -> str:
                 except ZeroDivisionError:
                     logger.exception("Preisberechnung für Bestellung %d fehlgeschlagen", n)
     finally:
-        logger.removeHandler(handler)
+        logger.handlers.clear()
     return stream.getvalue()
 
 
