@@ -16,10 +16,9 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterator
 
+from ...tokens import TOKEN_CUT
 from ...tokens import count_tokens as o200k_count
 
-# A line break after which the tokenizer always starts a new piece (Python's `\s` covers all of o200k's).
-_CUT = re.compile(r"\n(?=[^\s/]|[ \t]+\S)")
 # Slices of about this many characters: the call per slice costs what a few dozen characters do.
 _SLICE_CHARS = 2048
 
@@ -125,7 +124,7 @@ def _slices(text: str) -> Iterator[str]:
     """``text`` in consecutive slices of at least ``_SLICE_CHARS`` characters, each cut where pieces always end."""
     start, size = 0, len(text)
     while start < size:
-        cut = _CUT.search(text, start + _SLICE_CHARS - 1)
+        cut = TOKEN_CUT.search(text, start + _SLICE_CHARS - 1)
         end = cut.end() if cut is not None else size
         yield text[start:end]
         start = end
