@@ -16,7 +16,6 @@ import logging
 import marshal
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -137,6 +136,8 @@ def _read_cached_ranks(path: Path) -> dict[bytes, int] | None:
 
 def _write_cached_ranks(path: Path, ranks: dict[bytes, int]) -> None:
     """Cache ``ranks`` at ``path`` for the next process; a cache that cannot be written only costs time."""
+    import tempfile  # here: written once per user, not worth 8 ms of every start-up
+
     body = marshal.dumps(ranks)
     temporary = None
     try:
