@@ -163,3 +163,15 @@ def test_the_path_a_tool_read_is_not_part_of_the_query_compressors_see():
     for query in ("/srv/docs/guide.md", "/srv/docs/guide.md install", "install"):
         compress_content(LINES, store=MemoryStore(), query=query, hints=hints, routes=router_with(recorder))
     assert [ctx.query for ctx in recorder.seen] == [None, "install", "install"]
+
+
+def test_items_made_in_bulk_are_the_items_the_constructor_makes():
+    positions, texts = [f"$[{i}]" for i in range(1000)], [json.dumps({"id": i, "ok": i % 7 != 0}) for i in range(1000)]
+    made = Item.many(positions, texts)
+    assert made == [Item(position, text) for position, text in zip(positions, texts)]
+    assert all(type(item) is Item for item in made) and hash(made[3]) == hash(Item("$[3]", texts[3]))
+    with pytest.raises(AttributeError):
+        made[0].text = "changed"  # still frozen
+    with pytest.raises(ValueError):
+        Item.many(positions, texts[:-1])
+    assert Item.many([], []) == []

@@ -10,13 +10,10 @@ big collection keep every key and lose only the middle of long values.
 
 from __future__ import annotations
 
-import collections
-import dataclasses
 import functools
 import itertools
 import json
 import re
-import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -506,27 +503,7 @@ def _items_of(views: list[Rows]) -> list[Item]:
     for view in views:
         path, keys, texts = view.array.path, view.array.keys, view.array.texts
         positions = [f"{path}[{i}]" for i in range(len(texts))] if keys is None else child_paths(path, keys)
-        items += _new_items(positions, texts)
-    return items
-
-
-# Item is a frozen dataclass with slots whose __init__ only sets them: set through their descriptors,
-# they cost no call of Python code per item (a quarter of the time of a big map's rows).
-_ITEM_SLOTS = [vars(Item).get(name) for name in ("position", "text")]
-_BARE_ITEM = (
-    [field.name for field in dataclasses.fields(Item)] == ["position", "text"]
-    and not hasattr(Item, "__post_init__")
-    and all(isinstance(slot, types.MemberDescriptorType) for slot in _ITEM_SLOTS)
-)
-
-
-def _new_items(positions: list[str], texts: list[str]) -> list[Item]:
-    """``Item(position, text)`` for each pair."""
-    if not _BARE_ITEM:
-        return list(map(Item, positions, texts))
-    items = list(map(object.__new__, itertools.repeat(Item, len(positions))))
-    for slot, values in zip(_ITEM_SLOTS, (positions, texts), strict=True):
-        collections.deque(map(slot.__set__, items, values), maxlen=0)
+        items += Item.many(positions, texts)
     return items
 
 
