@@ -26,17 +26,19 @@ from .store import Store, StoreError
 from .tokens import (
     BESIDE_CHARS,
     EXACT_COUNT_LIMIT,
-    PARALLEL_CHARS,
     QUICK_CHUNK_CHARS,
     count_beside,
     count_tokens,
-    estimate_tokens,
+    estimate_beside,
+    floor_tokens,
 )
 
 log = logging.getLogger(__name__)
 _logged: set[str] = set()
 # Outputs longer than this are counted on other threads while the original is stored.
 _OUTPUT_BESIDE_CHARS = 4096
+# The floor of this many characters already proves nearly any content over min_tokens.
+_FLOOR_CHARS = 8192
 # Control characters other than tab, line and page breaks and ESC (which starts an ANSI escape).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
@@ -131,17 +133,19 @@ def compress_content(
     def too_small(tokens: int) -> bool:
         return tokens < options.min_tokens and (max_tokens is None or tokens <= max_tokens)
 
-    exact_count = count_beside(content) if PARALLEL_CHARS < len(content) <= EXACT_COUNT_LIMIT else None
-    tokens_before: int | None = None
-    if exact_count is None:
-        tokens_before = estimate_tokens(content)
-    elif len(content) > BESIDE_CHARS:
-        # The exact count runs on beside the compressor; the budget comes from a quick, deterministic estimate.
-        tokens_before = estimate_tokens(content, exact_limit=0, chunk_chars=QUICK_CHUNK_CHARS)
-    if tokens_before is not None and too_small(tokens_before):
-        return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=tokens_before)
+    # The content is counted on other threads while it is cleaned, detected and compressed. Over
+    # BESIDE_CHARS the budget comes from a quick, deterministic estimate, submitted first so that it is ready
+    # first; over EXACT_COUNT_LIMIT the count itself is estimated from an even sample.
+    if len(content) > EXACT_COUNT_LIMIT:
+        counted = planned = estimate_beside(content)
+    else:
+        quick = estimate_beside(content, QUICK_CHUNK_CHARS) if len(content) > BESIDE_CHARS else None
+        counted = count_beside(content)
+        planned = counted if quick is None else quick
+    # Pieces the tokenizer always makes, found without it, prove most content over min_tokens; the rest waits.
+    if floor_tokens(content[:_FLOOR_CHARS]) < options.min_tokens and too_small(planned()):
+        return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=planned())
 
-    # Meanwhile the other cores count the content.
     cleaned = strip_ansi(content)
     cleaning = ["ANSI escape codes removed"] if cleaned is not content else []
     gutter = find_gutter(cleaned)
@@ -151,14 +155,12 @@ def compress_content(
     # A caller's max_tokens is their cap; otherwise no output passes max_budget_tokens.
     cap = max(1, max_tokens) if max_tokens is not None else options.max_budget_tokens
 
-    def exact_budget() -> int:
-        return min(budget_for(exact_count(), max_tokens, options), cap)
+    def planned_budget() -> int:
+        return min(budget_for(planned(), max_tokens, options), cap)
 
-    # A mid-size input's budget comes from its exact count, read only when the compressor needs it: by then the
-    # compressor has parsed the content while other cores counted it.
-    budget: int | Callable[[], int] = (
-        exact_budget if tokens_before is None else min(budget_for(tokens_before, max_tokens, options), cap)
-    )
+    # The budget is read only when the compressor needs it: by then it has parsed the content while other
+    # cores counted it.
+    budget: int | Callable[[], int] = planned_budget if max_tokens is None else min(max(1, max_tokens), cap)
     ctx = Context(
         key=key,
         budget_tokens=budget,
@@ -170,11 +172,7 @@ def compress_content(
     )
     result, reason = _run_compressor(routes, detected, body, ctx)
     stored = False
-    if exact_count is not None:
-        small_enough_to_judge = tokens_before is None
-        tokens_before = exact_count()
-        if small_enough_to_judge and too_small(tokens_before):
-            return unchanged(f"under {options.min_tokens} tokens: passed through", tokens=tokens_before)
+    tokens_before = counted()
     if result is not None:
         summary = "; ".join([result.summary, *cleaning])
         shown = gutter.restore(result.text) if gutter else result.text

@@ -65,6 +65,31 @@ PARALLEL_CHARS = 32_768
 # and no alternative looks behind. (Python's ``\s`` covers all of o200k's: where they differ, no cut is made.)
 TOKEN_CUT = re.compile(r"\n(?=[^\s/]|[ \t]+\S)")
 
+_ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_PUNCTUATION = frozenset(range(0x21, 0x7F)) - _ALNUM
+_SPACE = frozenset(b" \t\n\x0b\x0c\r")  # o200k's white space among ASCII characters
+# Bytes as ``floor_tokens`` reads them. For runs of letters and digits: `a` is one, `'` stands before a run
+# that may continue a piece (a contraction's `'s`, or any non-ASCII character), a space before one that cannot.
+_WORDS = bytes(
+    ord("a") if byte in _ALNUM else ord("'") if byte == ord("'") or byte >= 0x80 else ord(" ") for byte in range(256)
+)
+# For runs of punctuation: `.` is ASCII punctuation but `/`; `~` any other byte that is neither a letter,
+# a digit nor white space for o200k (a control character, or any non-ASCII one); a space the rest.
+_MARKS = bytes(
+    ord("/")
+    if byte == ord("/")
+    else ord(".")
+    if byte in _PUNCTUATION
+    else ord(" ")
+    if byte in _ALNUM or byte in _SPACE
+    else ord("~")
+    for byte in range(256)
+)
+# A line indented by two or more spaces or tabs before its first character (the first line apart: the
+# search jumps from one line break to the next).
+_INDENT = re.compile(rb"\n[ \t][ \t]+[!-~]")
+_FIRST_INDENT = re.compile(rb"[ \t][ \t]+[!-~]")
+
 _lock = threading.Lock()
 _encoding: tiktoken.Encoding | None = None
 _count: Callable[[str], int] | None = None
@@ -217,20 +242,51 @@ def _make_count(built: tiktoken.Encoding) -> Callable[[str], int]:
 def count_beside(text: str) -> Callable[[], int]:
     """Start ``count_tokens(text)`` on other threads; calling the result waits for the count.
 
-    tiktoken lets go of the GIL while it encodes, so a large input is
-    counted on the other cores while the caller works on it, in pieces cut
-    where the count of the pieces adds up to the count of the whole.
+    tiktoken lets go of the GIL while it encodes, so an input is counted on
+    the other cores while the caller works on it. Above ``PARALLEL_CHARS`` it
+    is cut into pieces, one per core, where the count of the pieces adds up
+    to the count of the whole.
+    """
+    workers = os.cpu_count() or 2
+    cuts = [0, *token_boundaries(text, workers if len(text) > PARALLEL_CHARS else 1), len(text)]
+    pending = [_pool(workers).submit(count_tokens, text[start:end]) for start, end in zip(cuts, cuts[1:])]
+    return lambda: sum(future.result() for future in pending)
+
+
+def estimate_beside(text: str, chunk_chars: int = _SAMPLE_CHUNK_CHARS) -> Callable[[], int]:
+    """Start ``estimate_tokens(text, exact_limit=0, chunk_chars=chunk_chars)`` on another thread; call to wait."""
+    pending = _pool(os.cpu_count() or 2).submit(estimate_tokens, text, count_tokens, 0, chunk_chars)
+    return pending.result
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """The counting threads, started on first use.
+
+    The first count also builds the encoding, on a counting thread: part of
+    tiktoken's build lets go of the GIL, and the caller goes on meanwhile.
     """
     global _counter
-    # The first count also builds the encoding, on a counting thread: part of tiktoken's build lets go of the
-    # GIL, and the caller goes on meanwhile.
-    workers = os.cpu_count() or 2
     with _pool_lock:
         if _counter is None:
             _counter = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="headroom-count")
-    cuts = [0, *token_boundaries(text, workers), len(text)]
-    pending = [_counter.submit(count_tokens, text[start:end]) for start, end in zip(cuts, cuts[1:])]
-    return lambda: sum(future.result() for future in pending)
+    return _counter
+
+
+def floor_tokens(text: str) -> int:
+    """A number of o200k tokens ``text`` has at least, found without tokenizing: pieces it always makes.
+
+    Each of these starts a piece of its own (and every piece is a token or more): a run of ASCII
+    letters and digits after neither ``'`` nor a non-ASCII character (letters run on through those,
+    and ``'s`` ends a word's piece); two ASCII punctuation marks after a character that is neither,
+    the first not ``/`` (a piece may end in line breaks and slashes); two or more spaces or tabs
+    that indent a line. Any prefix of a text has a floor no higher than the whole's.
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    words = data.translate(_WORDS)
+    marks = data.translate(_MARKS)
+    found = words.count(b" a") + (words[:1] == b"a")
+    found += marks.count(b" ..") + marks.count(b" ./") + (marks[:2] in (b"..", b"./"))
+    return found + len(_INDENT.findall(data)) + (_FIRST_INDENT.match(data) is not None)
 
 
 def token_boundaries(text: str, parts: int) -> list[int]:

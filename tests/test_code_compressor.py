@@ -28,7 +28,7 @@ from headroom_mcp.pipeline.contract import Context, Hints
 from headroom_mcp.pipeline.kinds.code import compress as code_compress
 from headroom_mcp.pipeline.kinds.code.cmacros import blank_annotations
 from headroom_mcp.pipeline.kinds.code.compress import CodeCompressor
-from headroom_mcp.pipeline.kinds.code.counting import Tally, floor
+from headroom_mcp.pipeline.kinds.code.counting import Tally
 from headroom_mcp.pipeline.kinds.code.detect import CodeDetector
 from headroom_mcp.pipeline.kinds.code.languages import (
     language_from_content,
@@ -39,7 +39,7 @@ from headroom_mcp.pipeline.kinds.code.text import Source
 from headroom_mcp.pipeline.retrieval import retrieve
 from headroom_mcp.pipeline.router import Route, Router
 from headroom_mcp.pipeline.store import MemoryStore
-from headroom_mcp.pipeline.tokens import count_tokens
+from headroom_mcp.pipeline.tokens import count_tokens, floor_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 PYDANTIC_MAIN = Path(pydantic.__file__).parent / "main.py"
@@ -957,7 +957,7 @@ def test_token_counts_taken_only_in_part_answer_every_comparison_as_the_whole_co
     texts = [PYDANTIC_MAIN.read_text(), ZOD_V3_DTS.read_text(), tricky, "", "x"]
     counts = [count_tokens(text) for text in texts]
     for text, exact in zip(texts, counts):
-        assert floor(text) <= exact
+        assert floor_tokens(text) <= exact
         for limit in (exact - 1, exact, exact // 3):
             assert Tally(text, count_tokens).exceeds(limit) == (exact > limit)
         for other, whole in zip(texts, counts):

@@ -7,12 +7,12 @@ import logging
 
 import pytest
 from conftest import read_back
-from headroom_mcp.pipeline.compress import compress_content, estimate_tokens
+from headroom_mcp.pipeline.compress import compress_content
 from headroom_mcp.pipeline.contract import Compressed, Context, Hints, Item
 from headroom_mcp.pipeline.markers import content_key, find_keys
 from headroom_mcp.pipeline.router import Route, Router
 from headroom_mcp.pipeline.store import MemoryStore, StoreError
-from headroom_mcp.pipeline.tokens import count_tokens
+from headroom_mcp.pipeline.tokens import count_tokens, estimate_tokens
 from samples import api_results
 
 

@@ -100,7 +100,9 @@ def test_a_large_input_is_counted_exactly_beside_its_compression_and_budgeted_fr
     exact = tokens.count_tokens(content)
     assert compress_content(content, store=MemoryStore()).tokens_before == exact
     uncapped = Options(max_budget_tokens=1_000_000)
-    compress_content(content, store=MemoryStore(), routes=Router([Route("any", Always(), Recorder())]), options=uncapped)
+    compress_content(
+        content, store=MemoryStore(), routes=Router([Route("any", Always(), Recorder())]), options=uncapped
+    )
     assert seen and abs(seen[0] - 0.15 * exact) <= 0.01 * 0.15 * exact
 
 
@@ -131,3 +133,16 @@ def test_a_text_cut_where_its_tokens_end_counts_the_same_in_pieces_as_whole():
             checked += len(cuts)
         assert tokens.count_beside(text)() == whole
     assert checked > 500
+
+
+def test_the_floor_never_passes_the_count_of_a_text_or_of_any_text_it_begins():
+    # compress_content trusts the floor of an input's first characters to prove it is over min_tokens.
+    texts = [*TEXTS, *(path.read_text() for path in sorted(EXAMPLES.iterdir()))]
+    for text in texts:
+        exact = tokens.count_tokens(text)
+        assert tokens.floor_tokens(text) <= exact
+        for cut in (1, 7, 100, 1001, 4096, 8192):
+            assert tokens.floor_tokens(text[:cut]) <= min(exact, tokens.count_tokens(text[:cut]))
+    assert tokens.floor_tokens((EXAMPLES / "make_build.log").read_text()) > 0.5 * tokens.count_tokens(
+        (EXAMPLES / "make_build.log").read_text()
+    )

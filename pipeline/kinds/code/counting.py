@@ -6,63 +6,21 @@ and tabs and then any character that is not white space: no piece spans
 that point, so the text before it and the text after it tokenize as they do
 within the whole, and their counts add up. A :class:`Tally` counts a text
 in slices cut there and stops as soon as what it knows decides the
-comparison. What it has not counted yet still has a floor (``floor``), cheap
-to find: an outline is seldom tokenized past the budget, the file seldom at all.
+comparison. What it has not counted yet still has a floor
+(``tokens.floor_tokens``), cheap to find: an outline is seldom tokenized
+past the budget, the file seldom at all.
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable, Iterator
 
-from ...tokens import TOKEN_CUT
+from ...tokens import TOKEN_CUT, floor_tokens
 from ...tokens import count_tokens as o200k_count
 
 # Slices of about this many characters: the call per slice costs what a few dozen characters do.
 _SLICE_CHARS = 2048
-
-_ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-_PUNCTUATION = frozenset(range(0x21, 0x7F)) - _ALNUM
-_SPACE = frozenset(b" \t\n\x0b\x0c\r")  # o200k's white space among ASCII characters
-# Bytes as the floor reads them. For runs of letters and digits: `a` is one, `'` stands before a run that
-# may continue a piece (a contraction's `'s`, or any non-ASCII character), a space before one that cannot.
-_WORDS = bytes(
-    ord("a") if byte in _ALNUM else ord("'") if byte == ord("'") or byte >= 0x80 else ord(" ") for byte in range(256)
-)
-# For runs of punctuation: `.` is ASCII punctuation but `/`; `~` any other byte that is neither a letter,
-# a digit nor white space for o200k (a control character, or any non-ASCII one); a space the rest.
-_MARKS = bytes(
-    ord("/")
-    if byte == ord("/")
-    else ord(".")
-    if byte in _PUNCTUATION
-    else ord(" ")
-    if byte in _ALNUM or byte in _SPACE
-    else ord("~")
-    for byte in range(256)
-)
-# A line indented by two or more spaces or tabs before its first character (the first line apart: the
-# search jumps from one line break to the next).
-_INDENT = re.compile(rb"\n[ \t][ \t]+[!-~]")
-_FIRST_INDENT = re.compile(rb"[ \t][ \t]+[!-~]")
-
-
-def floor(text: str) -> int:
-    """A number of o200k tokens ``text`` has at least: pieces of it its pre-tokenizer always makes.
-
-    Each of these starts a piece of its own (and every piece is a token or more): a run of ASCII
-    letters and digits after neither ``'`` nor a non-ASCII character (letters run on through those,
-    and ``'s`` ends a word's piece); two ASCII punctuation marks after a character that is neither,
-    the first not ``/`` (a piece may end in line breaks and slashes); two or more spaces or tabs
-    that indent a line.
-    """
-    data = text.encode("utf-8", "surrogatepass")
-    words = data.translate(_WORDS)
-    marks = data.translate(_MARKS)
-    found = words.count(b" a") + (words[:1] == b"a")
-    found += marks.count(b" ..") + marks.count(b" ./") + (marks[:2] in (b"..", b"./"))
-    return found + len(_INDENT.findall(data)) + (_FIRST_INDENT.match(data) is not None)
 
 
 class Tally:
@@ -107,7 +65,7 @@ class Tally:
         if not self._sliced:
             piece = next(self._slices, None)
             if piece is not None:
-                least = floor(piece) if self._exact else 0
+                least = floor_tokens(piece) if self._exact else 0
                 self._floored.append((piece, least))
                 self._floor += least
                 return True
