@@ -203,7 +203,19 @@ def stats(store: Store | None = None) -> Stats:
 # Per-tool counters: the prefix, then a JSON array [server, tool, field], so that any
 # server or tool name (spaces, dots, slashes, quotes) parses back exactly.
 TOOL_COUNTER_PREFIX = "tool:"
-TOOL_FIELDS: tuple[str, ...] = ("calls", "compressed", "tokens_before", "tokens_after", "retrievals")
+TOOL_FIELDS: tuple[str, ...] = (
+    "calls",
+    "compressed",
+    "tokens_before",
+    "tokens_after",
+    "retrievals",
+    "whole_retrievals",
+)
+# What one tool's results were and what retrievals asked of them, for ``learn``: the prefix, then
+# [server, tool, field, label] with field "kind" (a compressed result's content kind), "asked" (a retrieval's
+# query) or "returned" (the position of an item a retrieval returned). Positions, never copies of the content.
+TOOL_LABEL_PREFIX = "tool+:"
+TOOL_LABEL_FIELDS: tuple[str, ...] = ("kind", "asked", "returned")
 
 
 def tool_counter(server: str, tool: str, field: str) -> str:
@@ -228,6 +240,31 @@ def parse_tool_counter(name: str) -> tuple[str, str, str] | None:
     return (server, tool, field) if field in TOOL_FIELDS else None
 
 
+def tool_label_counter(server: str, tool: str, field: str, label: str) -> str:
+    """The shared counter of how often retrievals of ``tool``'s results had ``label`` as ``field``."""
+    if field not in TOOL_LABEL_FIELDS:
+        raise ValueError(f"unknown tool label {field!r}; known: {', '.join(TOOL_LABEL_FIELDS)}")
+    return TOOL_LABEL_PREFIX + json.dumps([server, tool, field, label], separators=(",", ":"))
+
+
+def tool_labels(store: Store | None = None) -> dict[tuple[str, str, str], dict[str, int]]:
+    """``(server, tool, field)`` → how often each label was counted, as ``learn`` reads them."""
+    store = store or default_store()
+    found: dict[tuple[str, str, str], dict[str, int]] = {}
+    for name, value in store.counters().items():
+        if not name.startswith(TOOL_LABEL_PREFIX):
+            continue
+        try:
+            parts = json.loads(name[len(TOOL_LABEL_PREFIX) :])
+        except ValueError:
+            continue
+        if isinstance(parts, list) and len(parts) == 4 and all(isinstance(part, str) for part in parts):
+            server, tool, field, label = parts
+            labels = found.setdefault((server, tool, field), {})
+            labels[label] = labels.get(label, 0) + value
+    return found
+
+
 def count_tool(server: str, tool: str, *, store: Store | None = None, **deltas: int) -> None:
     """Add ``deltas`` (keyword per field of ``TOOL_FIELDS``) to one tool's counters, shared like the global ones."""
     store = store or default_store()
@@ -244,7 +281,8 @@ class ToolStats:
     ``calls`` are the calls the upstream answered; ``compressed`` those whose
     result was compressed, with their tokens before and after. ``retrievals``
     are headroom_retrieve calls for hashes this tool's results produced, as
-    far as the wrapper that made them could tell (see ``wrappers/counts.py``).
+    far as the wrapper that made them could tell (see ``wrappers/counts.py``);
+    ``whole_retrievals`` those among them that asked for the whole original.
     """
 
     server: str
@@ -254,6 +292,7 @@ class ToolStats:
     tokens_before: int
     tokens_after: int
     retrievals: int
+    whole_retrievals: int = 0
 
     @property
     def tokens_saved(self) -> int:

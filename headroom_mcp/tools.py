@@ -92,6 +92,7 @@ class ToolStatsOutput(BaseModel):
     tokens_after: int
     tokens_saved: int
     retrievals: int = Field(description="headroom_retrieve calls for hashes of this tool's results.")
+    whole_retrievals: int = Field(0, description="Those of them that asked for the whole original.")
 
 
 class StatsOutput(BaseModel):
@@ -232,7 +233,9 @@ Handler = Callable[[Mapping[str, Any]], Awaitable[types.CallToolResult]]
 HANDLERS: dict[str, Handler] = {COMPRESS: call_compress, RETRIEVE: call_retrieve, STATS: call_stats}
 
 
-async def answer(name: str, arguments: Mapping[str, Any] | None, handlers: Mapping[str, Handler] = HANDLERS) -> types.CallToolResult:
+async def answer(
+    name: str, arguments: Mapping[str, Any] | None, handlers: Mapping[str, Handler] = HANDLERS
+) -> types.CallToolResult:
     """Run one of headroom's tools; every failure is an ``isError`` result, never an exception."""
     handler = handlers.get(name)
     if handler is None:

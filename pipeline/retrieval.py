@@ -60,6 +60,8 @@ class Retrieval:
     blocks: list[str]
     next_cursor: str | None
     matches: int | None = None
+    # With a query, the positions of the items shown, in order (what ``learn`` records, never the items).
+    positions: tuple[str, ...] = ()
 
 
 def normalise_key(key: str) -> str:
@@ -257,6 +259,7 @@ def _search(key: str, kind: str, items: list[Item], query: str, offset: int, pag
     blocks: list[str] = []
     texts: list[str] = []  # the item behind each block
     costs: list[int] = []
+    where: list[str] = []  # and its position
     position = offset
     while position < len(ranked) and len(blocks) < _MAX_MATCHES:
         item = items[ranked[position]]
@@ -277,16 +280,15 @@ def _search(key: str, kind: str, items: list[Item], query: str, offset: int, pag
             position -= 1
             break
         for k in reversed(inside[1:]):
-            del blocks[k], texts[k], costs[k]
+            del blocks[k], texts[k], costs[k], where[k]
         if inside:
-            blocks[inside[0]], texts[inside[0]], costs[inside[0]] = block, item.text, cost
+            first = inside[0]
+            blocks[first], texts[first], costs[first], where[first] = block, item.text, cost, item.position
         else:
             blocks.append(block)
             texts.append(item.text)
             costs.append(cost)
-    header = (
-        f'{len(ranked)} of {len(items)} items match "{query}" (best first); '
-        f"showing {offset + 1}-{position}:"
-    )
+            where.append(item.position)
+    header = f'{len(ranked)} of {len(items)} items match "{query}" (best first); showing {offset + 1}-{position}:'
     next_cursor = str(position) if position < len(ranked) else None
-    return Retrieval(key, kind, [header, *blocks], next_cursor, matches=len(ranked))
+    return Retrieval(key, kind, [header, *blocks], next_cursor, matches=len(ranked), positions=tuple(where))

@@ -129,5 +129,5 @@ def test_a_retrieval_counts_for_the_tool_that_made_the_hash_among_the_last_remem
     assert api.tool_stats(store) == []  # gathered in memory: a call never waits for the store
     counts.flush()
     rows = {row.tool: row for row in api.tool_stats(store)}
-    assert rows["read"] == api.ToolStats("fs", "read", 2, 2, 2000, 200, 1)
+    assert rows["read"] == api.ToolStats("fs", "read", 2, 2, 2000, 200, 1, whole_retrievals=1)  # no query: all of it
     assert rows["search"] == api.ToolStats("fs", "search", 1, 1, 1000, 100, 0)

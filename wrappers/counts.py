@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 # Bounded so that a wrapper running for weeks does not grow; a few MB at most.
 REMEMBERED_HASHES = 10_000
+# The positions of a retrieval's first items are enough to see what the model keeps looking for.
+_POSITIONS_PER_RETRIEVAL = 20
+# A query or a position is a counter's name: a longer one is cut (a model's query may be a whole paragraph).
+_LABEL_CHARS = 200
 
 
 def _default_store() -> Store:
@@ -54,11 +58,14 @@ class ToolCounts:
         self._lock = threading.Lock()  # counting runs in worker threads
         self._made_by: OrderedDict[str, str] = OrderedDict()
         self._unwritten: Counter[tuple[str, str]] = Counter()
+        self._labels: Counter[tuple[str, str, str]] = Counter()
 
     def call(self, tool: str, results: Sequence[CompressionResult]) -> None:
         """Count one answered call of ``tool`` whose texts were compressed into ``results``."""
         done = [result for result in results if result.compressed]
         with self._lock:
+            for result in done:
+                self._labels[(tool, "kind", result.kind)] += 1
             for key in (result.hash for result in done if result.hash is not None):
                 self._made_by[key] = tool
                 self._made_by.move_to_end(key)
@@ -72,12 +79,25 @@ class ToolCounts:
             tokens_after=sum(result.tokens_after for result in done),
         )
 
-    def retrieval(self, key: str) -> None:
-        """Count a retrieval of ``key`` for the tool whose result made it, if this process made it."""
+    def retrieval(
+        self, key: str, query: str | None = None, positions: Sequence[str] = (), first_page: bool = True
+    ) -> None:
+        """Count a retrieval of ``key`` for the tool whose result made it, if this process made it.
+
+        For ``learn``: a retrieval's ``query`` and the ``positions`` of the
+        items it returned, or, without a query, that it asked for the whole
+        original (counted on its first page only).
+        """
         with self._lock:
             tool = self._made_by.get(key)
-        if tool is not None:
-            self._add(tool, retrievals=1)
+        if tool is None:
+            return
+        self._add(tool, retrievals=1, whole_retrievals=int(query is None and first_page))
+        with self._lock:
+            if query:
+                self._labels[(tool, "asked", " ".join(query.split())[:_LABEL_CHARS])] += 1
+            for position in positions[:_POSITIONS_PER_RETRIEVAL]:
+                self._labels[(tool, "returned", position[:_LABEL_CHARS])] += 1
 
     def _add(self, tool: str, **deltas: int) -> None:
         with self._lock:
@@ -88,7 +108,7 @@ class ToolCounts:
     @property
     def dirty(self) -> bool:
         """Whether counts wait to be written."""
-        return bool(self._unwritten)
+        return bool(self._unwritten or self._labels)
 
     def flush(self) -> None:
         """Write the gathered counts to the store (blocking: run it in a worker thread)."""
@@ -97,14 +117,18 @@ class ToolCounts:
 
         with self._lock:
             unwritten, self._unwritten = self._unwritten, Counter()
+            labels, self._labels = self._labels, Counter()
         by_tool: dict[str, dict[str, int]] = {}
         for (tool, name), delta in unwritten.items():
             by_tool.setdefault(tool, {})[name] = delta
-        for tool, deltas in by_tool.items():
-            try:
-                api.count_tool(self.server, tool, store=self._store(), **deltas)
-            except StoreError as exc:  # statistics are never worth an answer
-                log.warning("cannot count %s of %s: %s", tool, self.server, exc)
+        try:
+            store = self._store()
+            for tool, deltas in by_tool.items():
+                api.count_tool(self.server, tool, store=store, **deltas)
+            for (tool, field, label), delta in labels.items():
+                store.incr(api.tool_label_counter(self.server, tool, field, label), delta)
+        except StoreError as exc:  # statistics are never worth an answer
+            log.warning("cannot count the tools of %s: %s", self.server, exc)
 
 
 def recording(compress: Compress, results: list[CompressionResult]) -> Compress:

@@ -93,7 +93,8 @@ def build_proxy(
                 local = await tools.answer(name, arguments, {tools.RETRIEVE: tools.call_retrieve})
                 if not local.is_error:
                     key = (local.structured_content or {}).get("hash")
-                    await anyio.to_thread.run_sync(lambda: (counts.retrieval(key), counts.flush()))
+                    query, first = arguments.get("query"), arguments.get("cursor") is None
+                    await anyio.to_thread.run_sync(lambda: (counts.retrieval(key, query, (), first), counts.flush()))
                 if not local.is_error or tools.RETRIEVE not in output_schemas:
                     return local
                 # Another headroom upstream (maybe with its own store) may know the hash.

@@ -8,7 +8,7 @@ which answers it locally without the mcp SDK. Every failure is an
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -67,13 +67,16 @@ def error(message: str) -> dict[str, Any]:
 
 def invalid_arguments(tool: str, exc: ValidationError) -> str:
     """What the model reads when its arguments for ``tool`` do not validate: each field and what is wrong."""
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
-    )
+    problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors())
     return f"Invalid arguments for {tool}: {problems}"
 
 
-def answer(arguments: Mapping[str, Any] | None) -> dict[str, Any]:
+# Told of each successful retrieval: its hash, query, the positions of the items shown, and whether it was a
+# first page (no cursor).
+Found = Callable[[str, "str | None", Sequence[str], bool], None]
+
+
+def answer(arguments: Mapping[str, Any] | None, found_hook: Found | None = None) -> dict[str, Any]:
     """The ``tools/call`` result for headroom_retrieve with ``arguments`` (blocking: run it in a thread)."""
     from .. import api  # the store and retrieval load with the first retrieval, not with the wrapper
     from ..pipeline.retrieval import BadCursor, UnknownKey
@@ -88,6 +91,8 @@ def answer(arguments: Mapping[str, Any] | None) -> dict[str, Any]:
     except Exception as exc:  # the session must survive any bug in retrieval
         log.exception("%s failed", NAME)
         return error(f"{NAME} failed: {type(exc).__name__}: {exc}")
+    if found_hook is not None:
+        found_hook(found.hash, args.query, found.positions, args.cursor is None)
     output = RetrieveOutput(hash=found.hash, next_cursor=found.next_cursor, matches=found.matches)
     return {
         "content": [{"type": "text", "text": block} for block in found.blocks],

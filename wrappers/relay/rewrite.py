@@ -134,12 +134,10 @@ class HeadroomRewriter:
 
         def answer_from_the_store() -> dict[str, Any]:
             _configure(settings)  # the store those settings name
-            return retrieve.answer(arguments if isinstance(arguments, dict) else None)
+            return retrieve.answer(arguments if isinstance(arguments, dict) else None, self._counts.retrieval)
 
         answer = await asyncio.to_thread(answer_from_the_store)
-        structured = answer.get("structuredContent")
-        if not answer.get("isError") and isinstance(structured, dict):
-            self._counts.retrieval(str(structured.get("hash")))
+        if not answer.get("isError"):
             self._schedule_flush()
         return answer
 
