@@ -17,6 +17,7 @@ EPILOG = """examples:
   headroom-mcp serve                                     MCP server on stdio
   headroom-mcp install claude-desktop --wrap-all         register, and wrap every other server
   headroom-mcp uninstall claude-desktop                  undo it
+  headroom-mcp learn --apply                             keep what retrievals of wrapped tools keep asking for
 """
 
 
@@ -57,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     retrieve.add_argument("--query", "-q", help="print only the best-matching parts")
 
     commands.add_parser("stats", help="calls, tokens saved, retrievals and store size")
+    learn = commands.add_parser("learn", help="what retrievals asked of each wrapped tool, and the policy proposed")
+    learning = learn.add_mutually_exclusive_group()
+    learning.add_argument("--apply", action="store_true", help="write the proposals to learned.toml beside the config")
+    learning.add_argument("--reset", action="store_true", help="remove learned.toml")
 
     clients = ["claude-desktop", "cursor", "claude-code", "vscode"]
     install = commands.add_parser("install", help="register headroom-mcp in an MCP client's config")
@@ -115,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     api.configure(settings)
     command = {
         **{"serve": _serve, "wrap": _wrap, "compress": _compress, "retrieve": _retrieve, "stats": _stats},
+        "learn": _learn,
         **{"bench": _bench, "model": _model, "install": _install, "uninstall": _install, "doctor": _doctor},
     }
     try:
@@ -266,6 +272,27 @@ def _retrieve(args: argparse.Namespace) -> int:
     except UnknownKey as exc:
         print(f"headroom-mcp: {exc}", file=sys.stderr)
         return 1
+
+
+def _learn(args: argparse.Namespace) -> int:
+    from headroom_mcp import api, learning
+    from headroom_mcp.config import learned_path
+
+    path = learned_path(Path(args.config).expanduser() if args.config else None)
+    if args.reset:
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+        print(f"removed {path}" if existed else f"nothing learned to remove ({path} does not exist)")
+        return 0
+    found = learning.lessons(max_budget_tokens=api.current_settings().max_budget_tokens)
+    print(learning.report(found))
+    proposals = learning.per_tool(found)
+    if args.apply:
+        learning.write_learned(path, proposals)
+        print(f"wrote {len(proposals)} tool policies to {path}")
+    elif proposals:
+        print(f"`headroom-mcp learn --apply` writes them to {path}; your own config keys win over them.")
+    return 0
 
 
 def _stats(args: argparse.Namespace) -> int:

@@ -1,7 +1,10 @@
 """Settings: one pydantic model read from a TOML file, ``HEADROOM_MCP_*`` variables and flags.
 
 Precedence, lowest first: defaults, the config file, the environment, flags.
-An invalid value is a :class:`ConfigError` naming the key and where it came from.
+Per-tool policies learned from retrievals (``headroom-mcp learn --apply``,
+``learned.toml`` beside the config file) come under the user's own: a key the
+user sets for a tool wins. An invalid value is a :class:`ConfigError` naming
+the key and where it came from.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, get_origin
+from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -17,7 +20,15 @@ from headroom_mcp.config_file import CONFIG_ENV, ConfigError, default_config_pat
 from headroom_mcp.config_file import read_toml as _read_toml
 
 ENV_PREFIX = "HEADROOM_MCP_"
-__all__ = ["CONFIG_ENV", "ConfigError", "Settings", "ToolPolicy", "default_config_path", "load_settings"]
+__all__ = [
+    "CONFIG_ENV",
+    "ConfigError",
+    "Settings",
+    "ToolPolicy",
+    "default_config_path",
+    "learned_path",
+    "load_settings",
+]
 
 
 class ToolPolicy(BaseModel):
@@ -28,6 +39,9 @@ class ToolPolicy(BaseModel):
     compress: bool = Field(True, description="False: this tool's results always pass through untouched.")
     max_tokens: int | None = Field(None, ge=1, description="Token budget for this tool's results.")
     min_tokens: int | None = Field(None, ge=0, description="This tool's results under this many tokens pass through.")
+    keep: tuple[str, ...] = Field(
+        (), description="Always kept in this tool's results: what these name is kept as a query's matches are."
+    )
 
 
 class Settings(BaseModel):
@@ -49,6 +63,10 @@ class Settings(BaseModel):
     page_tokens: int = Field(20_000, ge=500, le=100_000, description="Largest page headroom_retrieve returns.")
     log_level: str = Field("WARNING", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     tools: dict[str, ToolPolicy] = Field(default_factory=dict, description="Per-tool policy for wrapped servers.")
+    learn: Literal["off", "auto"] = Field(
+        "off",
+        description='"auto": wrappers apply what retrievals teach (see `headroom-mcp learn`) as it becomes clear.',
+    )
     upstream_env: dict[str, str] = Field(default_factory=dict, description="Added to the wrapped server's environment.")
 
 
@@ -66,6 +84,10 @@ def load_settings(
     if config_path or path.exists():
         for key, value in _read_toml(path).items():
             values[key], sources[key] = value, f"{path}"
+    learned = learned_path(path)
+    if learned.exists():
+        values["tools"] = _under_the_users(_read_toml(learned).get("tools"), values.get("tools"))
+        sources["tools"] = f"{path} or {learned}"
     for name, info in Settings.model_fields.items():
         if get_origin(info.annotation) is dict:
             continue  # tables come from the file only
@@ -79,6 +101,23 @@ def load_settings(
         return Settings(**values)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, sources)) from None
+
+
+def learned_path(config_path: Path | None = None) -> Path:
+    """Where ``learn --apply`` writes what it learned: ``learned.toml`` beside the config file."""
+    return (config_path or default_config_path()).with_name("learned.toml")
+
+
+def _under_the_users(learned: Any, users: Any) -> Any:
+    """Per-tool tables: the learned ones, each key the user's own table also sets taken from the user's."""
+    if not isinstance(learned, dict):
+        return users
+    if users is not None and not isinstance(users, dict):
+        return users  # the user's own mistake is reported as theirs
+    merged = {tool: dict(table) for tool, table in learned.items() if isinstance(table, dict)}
+    for tool, table in (users or {}).items():
+        merged[tool] = {**merged.get(tool, {}), **table} if isinstance(table, dict) else table
+    return merged
 
 
 def _explain(exc: ValidationError, sources: Mapping[str, str]) -> str:

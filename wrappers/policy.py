@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from .. import api
@@ -12,24 +13,34 @@ from .results import Compress
 
 
 def compress_with_policy(settings: Settings) -> Compress:
-    """A compress function for the wrapper that applies ``settings.tools[tool]`` to each call."""
-    per_tool = {name: settings.model_copy(update=_overrides(policy)) for name, policy in settings.tools.items()}
+    """A compress function for the wrapper that applies ``settings.tools[tool]`` to each call.
+
+    A tool's ``keep`` patterns join the call's query: what they name is kept
+    as a query's matches are. With ``learn = "auto"``, what retrievals taught
+    fills the keys the configured policy leaves unset.
+    """
+    learned = None
+    if settings.learn == "auto":
+        from ..learning import AutoPolicies
+
+        learned = AutoPolicies(api.default_store, settings.max_budget_tokens)
 
     def compress(content: str, *, query: str | None = None, hints: Hints | None = None, **_: Any) -> CompressionResult:
         tool = hints.tool_name if hints else None
-        policy = settings.tools.get(tool or "", ToolPolicy())
+        configured = settings.tools.get(tool or "")
+        policy = (learned.policy(tool, configured) if learned and tool else configured) or ToolPolicy()
         if not policy.compress:
             return CompressionResult(content, None, "text", 0, 0, [], [f"compression off for {tool}"])
         return api.compress_content(
             content,
-            query=query,
+            query=" ".join(filter(None, [*policy.keep, query])) or None,
             hints=hints,
             max_tokens=policy.max_tokens,
-            settings=per_tool.get(tool or "", settings),
+            settings=with_min_tokens(policy.min_tokens),
         )
 
+    @functools.cache
+    def with_min_tokens(min_tokens: int | None) -> Settings:
+        return settings if min_tokens is None else settings.model_copy(update={"min_tokens": min_tokens})
+
     return compress
-
-
-def _overrides(policy: ToolPolicy) -> dict[str, Any]:
-    return {"min_tokens": policy.min_tokens} if policy.min_tokens is not None else {}
