@@ -43,11 +43,15 @@ def current_settings() -> Settings:
 
 
 def default_store() -> Store:
-    """The process-wide store, opened on first use from the settings."""
+    """The process-wide store, opened on first use from the settings: Redis if ``store_url`` is set, else disk."""
     global _store
     settings = current_settings()
     with _lock:
-        if _store is None:
+        if _store is None and settings.store_url:
+            from headroom_mcp.pipeline.redis_store import RedisStore
+
+            _store = RedisStore(settings.store_url, ttl_seconds=settings.ttl_seconds)
+        elif _store is None:
             _store = DiskStore(
                 settings.cache_dir or default_store_dir(),
                 size_limit=settings.cache_size_limit,

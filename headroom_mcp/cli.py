@@ -123,8 +123,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "learn": _learn,
         **{"bench": _bench, "model": _model, "install": _install, "uninstall": _install, "doctor": _doctor},
     }
+    from headroom_mcp.pipeline.store import StoreError
+
     try:
         return command[args.command](args)
+    except StoreError as exc:  # an unreachable or broken store is a message, not a traceback
+        print(f"headroom-mcp: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

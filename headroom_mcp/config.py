@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from headroom_mcp.config_file import CONFIG_ENV, ConfigError, default_config_path
 from headroom_mcp.config_file import read_toml as _read_toml
@@ -50,6 +50,11 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     cache_dir: Path | None = Field(None, description="Store directory; default: the user cache directory.")
+    store_url: str | None = Field(
+        None,
+        pattern=r"^(redis|rediss|unix)://",
+        description="A Redis or Valkey store shared by several machines (redis://host:port/db); else the disk store.",
+    )
     cache_size_limit: int = Field(1 << 30, ge=1 << 20, description="Store size bound in bytes (LRU eviction).")
     ttl_seconds: float = Field(7 * 24 * 3600, gt=0, description="How long an original lives after its last use.")
     min_tokens: int = Field(500, ge=0, description="Content under this many tokens passes through.")
@@ -68,6 +73,12 @@ class Settings(BaseModel):
         description='"auto": wrappers apply what retrievals teach (see `headroom-mcp learn`) as it becomes clear.',
     )
     upstream_env: dict[str, str] = Field(default_factory=dict, description="Added to the wrapped server's environment.")
+
+    @field_validator("store_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, url: Any) -> Any:
+        # `HEADROOM_MCP_STORE_URL=` (set but empty) means the disk store, as when it is not set.
+        return None if url == "" else url
 
 
 def load_settings(

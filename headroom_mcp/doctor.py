@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from headroom_mcp import api
+from headroom_mcp.pipeline.redis_store import shown_url
 from headroom_mcp.pipeline.store import default_store_dir
 from headroom_mcp.wrappers.clients import records
 from headroom_mcp.wrappers.clients.entries import NAME, headroom_args, is_serve, is_wrapped, unwrapped
@@ -17,7 +18,8 @@ from headroom_mcp.wrappers.clients.known import CLIENTS
 def report(self_command: list[str], records_dir: Path) -> str:
     """What a user checks when headroom does not seem to work, one fact per line."""
     lines = [f"headroom-mcp: {' '.join(self_command)}"]
-    store = api.current_settings().cache_dir or default_store_dir()
+    settings = api.current_settings()
+    store = shown_url(settings.store_url) if settings.store_url else settings.cache_dir or default_store_dir()
     try:
         size = api.stats().store_bytes
         lines.append(f"store: {store} ({size / 1e6:.1f} MB)")

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from headroom_mcp import api
 from headroom_mcp.pipeline import router
 from headroom_mcp.pipeline.retrieval import BadCursor, UnknownKey
+from headroom_mcp.pipeline.store import StoreError
 from headroom_mcp.wrappers import retrieve
 
 log = logging.getLogger(__name__)
@@ -244,7 +245,7 @@ async def answer(
         return await handler(arguments or {})
     except ValidationError as exc:
         return error_result(retrieve.invalid_arguments(name, exc))
-    except (UnknownKey, BadCursor) as exc:
+    except (UnknownKey, BadCursor, StoreError) as exc:
         return error_result(str(exc))
     except Exception as exc:  # the session must survive any bug in a tool
         log.exception("%s failed", name)

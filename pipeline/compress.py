@@ -226,7 +226,7 @@ def _store(store: Store, key: str, content: str, kind: str, items: list[Item]) -
     except StoreError as exc:
         # Without the original in the store a lossy answer would lose data.
         reason = f"store unavailable ({exc}); passed through"
-        _log_once(reason, exc)
+        _log_once(reason, exc, trace=False)  # the message says it all: no traceback for the user
         return reason
     return None
 
@@ -253,8 +253,8 @@ def _without_path(query: str | None, path: str | None) -> str | None:
     return rest or None
 
 
-def _log_once(reason: str, exc: BaseException) -> None:
+def _log_once(reason: str, exc: BaseException, trace: bool = True) -> None:
     signature = reason.split("(")[0]
     if signature not in _logged:
         _logged.add(signature)
-        log.warning("%s", reason, exc_info=exc)
+        log.warning("%s", reason, exc_info=exc if trace else None)

@@ -1,11 +1,13 @@
 """Where originals live: a content-addressed store shared by every headroom-mcp process of a user.
 
-One small interface, :class:`Store`, and two implementations:
+One small interface, :class:`Store`, and three implementations:
 
 - :class:`~.disk_store.DiskStore` (the default):
   diskcache in a private (0700) directory, size-bounded with LRU eviction,
   entries that expire after a week unless read again, safe to share between
   many processes, and never unpickling (see ``disk_store``).
+- :class:`~.redis_store.RedisStore`: Redis or Valkey, shared by several
+  machines (``store_url``), with the same keys and bytes and no pickle either.
 - :class:`MemoryStore`: a dict in this process, for library users who want no
   disk and for tests that swap the store instead of patching it.
 """

@@ -80,13 +80,14 @@ def answer(arguments: Mapping[str, Any] | None, found_hook: Found | None = None)
     """The ``tools/call`` result for headroom_retrieve with ``arguments`` (blocking: run it in a thread)."""
     from .. import api  # the store and retrieval load with the first retrieval, not with the wrapper
     from ..pipeline.retrieval import BadCursor, UnknownKey
+    from ..pipeline.store import StoreError
 
     try:
         args = RetrieveArgs.model_validate(arguments or {})
         found = api.retrieve(args.hash, query=args.query, cursor=args.cursor)
     except ValidationError as exc:
         return error(invalid_arguments(NAME, exc))
-    except (UnknownKey, BadCursor) as exc:
+    except (UnknownKey, BadCursor, StoreError) as exc:
         return error(str(exc))
     except Exception as exc:  # the session must survive any bug in retrieval
         log.exception("%s failed", NAME)
