@@ -15,8 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 from conftest import ROOT
+from headroom_mcp.pipeline.tokens import count_tokens
 from headroom_mcp.wrappers import retrieve
 from headroom_mcp.wrappers.retrieve_definition import DEFINITION
 
@@ -163,8 +165,20 @@ def test_a_line_that_is_not_json_rpc_reaches_the_upstream_which_answers_it(cli_e
     assert answers[0] == answers[1]
 
 
-def test_the_published_retrieve_definition_is_the_models():
-    assert retrieve.definition() == retrieve.schema_definition()
+def test_the_published_retrieve_definition_is_small_and_accepts_what_the_model_accepts():
+    published = retrieve.definition()
+    # Paid on every turn by every wrapped server's tools/list (it was 436 tokens).
+    assert count_tokens(json.dumps(published)) < 120
+    schema = published["inputSchema"]
+    assert set(schema["properties"]) == set(retrieve.RetrieveArgs.model_fields)
+    assert schema["required"] == [name for name, f in retrieve.RetrieveArgs.model_fields.items() if f.is_required()]
+    for arguments in ({"hash": "3f9a1c2b7d4e5f60"}, {"hash": "3f9a1c2b", "query": "req-1"}, {"hash": "ab", "cursor": "7"}):
+        jsonschema.validate(arguments, schema)
+        retrieve.RetrieveArgs.model_validate(arguments)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"query": "req-1"}, schema)
+    assert "hash=" in published["description"] and "cursor" in published["description"]
+    assert published["annotations"] == {"readOnlyHint": True}
 
 
 def _modules_after_a_small_call(env: dict[str, str], tmp_path: Path) -> set[str]:

@@ -16,12 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 log = logging.getLogger(__name__)
 
 NAME = "headroom_retrieve"
-TITLE = "Retrieve compressed-away content"
-DESCRIPTION = (
-    "Get back what a [headroom: ... hash=...] marker left out. With `query`, returns only the "
-    "matching parts (rows, lines, definitions) with their positions; without it, the exact "
-    "original in pages (pass `next_cursor` back as `cursor` for the next page)."
-)
 
 
 class RetrieveArgs(BaseModel):
@@ -42,22 +36,10 @@ class RetrieveOutput(BaseModel):
 
 
 def definition() -> dict[str, Any]:
-    """The tool as ``tools/list`` publishes it (camelCase keys, as on the wire)."""
+    """The tool as ``tools/list`` publishes it (camelCase keys, as on the wire; see ``retrieve_definition``)."""
     from .retrieve_definition import DEFINITION
 
     return DEFINITION
-
-
-def schema_definition() -> dict[str, Any]:
-    """The same definition computed from the models (what ``retrieve_definition`` must equal)."""
-    return {
-        "name": NAME,
-        "title": TITLE,
-        "description": DESCRIPTION,
-        "inputSchema": RetrieveArgs.model_json_schema(),
-        "outputSchema": RetrieveOutput.model_json_schema(),
-        "annotations": {"title": TITLE, "readOnlyHint": True, "openWorldHint": False},
-    }
 
 
 def error(message: str) -> dict[str, Any]:
