@@ -183,6 +183,9 @@ class Stats:
     tokens_after: int
     retrievals: int
     store_bytes: int
+    deltas: int = 0
+    delta_tokens_saved: int = 0
+    compact_tokens_saved: int = 0
 
     @property
     def tokens_saved(self) -> int:
@@ -201,6 +204,9 @@ def stats(store: Store | None = None) -> Stats:
         tokens_after=counters.get("tokens_after", 0),
         retrievals=counters.get("retrievals", 0),
         store_bytes=store.size_bytes(),
+        deltas=counters.get("deltas", 0),
+        delta_tokens_saved=counters.get("delta_tokens_saved", 0),
+        compact_tokens_saved=counters.get("compact_tokens_saved", 0),
     )
 
 
@@ -214,6 +220,8 @@ TOOL_FIELDS: tuple[str, ...] = (
     "tokens_after",
     "retrievals",
     "whole_retrievals",
+    "deltas",
+    "delta_tokens_saved",
 )
 # What one tool's results were and what retrievals asked of them, for ``learn``: the prefix, then
 # [server, tool, field, label] with field "kind" (a compressed result's content kind), "asked" (a retrieval's
@@ -287,6 +295,9 @@ class ToolStats:
     are headroom_retrieve calls for hashes this tool's results produced, as
     far as the wrapper that made them could tell (see ``wrappers/counts.py``);
     ``whole_retrievals`` those among them that asked for the whole original.
+    ``deltas`` are results sent as what changed since the same call earlier in
+    the session, and ``delta_tokens_saved`` what that saved against compressing
+    them afresh (``tokens_after`` counts what was sent).
     """
 
     server: str
@@ -297,6 +308,8 @@ class ToolStats:
     tokens_after: int
     retrievals: int
     whole_retrievals: int = 0
+    deltas: int = 0
+    delta_tokens_saved: int = 0
 
     @property
     def tokens_saved(self) -> int:

@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     wrap.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for an upstream answer")
     wrap.add_argument("--http", metavar="HOST:PORT", help="serve streamable HTTP at HOST:PORT instead of stdio")
     wrap.add_argument("--url", help="the upstream speaks streamable HTTP at URL (instead of a command)")
+    wrap.add_argument(
+        "--compact-tools",
+        action="store_true",
+        default=None,
+        help="list tools shortened (first sentence, long schemas as a signature), add headroom_describe (stdio only)",
+    )
     wrap.add_argument("upstream", nargs=argparse.REMAINDER, help="-- CMD ARGS... of the upstream server")
 
     compress = commands.add_parser("compress", help="compress a file or stdin to stdout")
@@ -156,7 +162,7 @@ def _relay(args: argparse.Namespace) -> int:
         return 2
     from headroom_mcp.wrappers.relay.main import run
 
-    overrides = {"cache_dir": args.cache_dir, "log_level": args.log_level}
+    overrides = {"cache_dir": args.cache_dir, "log_level": args.log_level, "compact_tools": args.compact_tools}
     return run(argv, config=args.config, overrides=overrides, call_timeout=args.timeout)
 
 
@@ -168,6 +174,9 @@ def _wrap(args: argparse.Namespace) -> int:
     from headroom_mcp.wrappers.upstream import UpstreamCommand, UpstreamError
 
     argv = args.upstream[1:] if args.upstream[:1] == ["--"] else args.upstream
+    if args.compact_tools:
+        print("headroom-mcp: --compact-tools works over stdio only, not with --http or --url", file=sys.stderr)
+        return 2
     if bool(argv) == bool(args.url):
         print("headroom-mcp: wrap needs either --url URL or the upstream command after --", file=sys.stderr)
         return 2
@@ -313,6 +322,11 @@ def _stats(args: argparse.Namespace) -> int:
         ("retrievals", counts.retrievals),
         ("store size", f"{counts.store_bytes / 1e6:.1f} MB"),
     ]
+    if counts.deltas or counts.compact_tokens_saved:
+        rows += [
+            ("sent as deltas", f"{counts.deltas} results, {counts.delta_tokens_saved} tokens saved by it"),
+            ("compact lists", f"{counts.compact_tokens_saved} tokens saved"),
+        ]
     for name, value in rows:
         print(f"{name:>14}: {value}")
     per_tool = api.tool_stats()

@@ -42,6 +42,7 @@ class ToolPolicy(BaseModel):
     keep: tuple[str, ...] = Field(
         (), description="Always kept in this tool's results: what these name is kept as a query's matches are."
     )
+    deltas: bool = Field(True, description="False: a repeated call of this tool is compressed afresh, not as a delta.")
 
 
 class Settings(BaseModel):
@@ -68,11 +69,16 @@ class Settings(BaseModel):
     page_tokens: int = Field(20_000, ge=500, le=100_000, description="Largest page headroom_retrieve returns.")
     log_level: str = Field("WARNING", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     tools: dict[str, ToolPolicy] = Field(default_factory=dict, description="Per-tool policy for wrapped servers.")
+    deltas: bool = Field(True, description="A repeated call's result comes back as what changed since the last one.")
     learn: Literal["off", "auto"] = Field(
         "off",
         description='"auto": wrappers apply what retrievals teach (see `headroom-mcp learn`) as it becomes clear.',
     )
     upstream_env: dict[str, str] = Field(default_factory=dict, description="Added to the wrapped server's environment.")
+    compact_tools: bool = Field(
+        False,
+        description="wrap (stdio): list tools short (first sentence, long schemas as signatures) + headroom_describe.",
+    )
 
     @field_validator("store_url", mode="before")
     @classmethod

@@ -94,6 +94,8 @@ class ToolStatsOutput(BaseModel):
     tokens_saved: int
     retrievals: int = Field(description="headroom_retrieve calls for hashes of this tool's results.")
     whole_retrievals: int = Field(0, description="Those of them that asked for the whole original.")
+    deltas: int = Field(0, description="Results of repeated calls sent as what changed.")
+    delta_tokens_saved: int = Field(0, description="Tokens those deltas saved against compressing afresh.")
 
 
 class StatsOutput(BaseModel):
@@ -106,6 +108,9 @@ class StatsOutput(BaseModel):
     tokens_saved: int
     retrievals: int
     store_bytes: int
+    deltas: int = Field(0, description="Results of repeated calls sent as what changed.")
+    delta_tokens_saved: int = Field(0, description="Tokens those deltas saved against compressing afresh.")
+    compact_tokens_saved: int = Field(0, description="Tokens compact tool lists saved.")
     tools: list[ToolStatsOutput] = Field(
         default_factory=list, description="Per tool of the wrapped servers, the most tokens saved first."
     )
@@ -214,6 +219,9 @@ async def call_stats(arguments: Mapping[str, Any]) -> types.CallToolResult:
         tokens_saved=counts.tokens_saved,
         retrievals=counts.retrievals,
         store_bytes=counts.store_bytes,
+        deltas=counts.deltas,
+        delta_tokens_saved=counts.delta_tokens_saved,
+        compact_tokens_saved=counts.compact_tokens_saved,
         tools=[ToolStatsOutput(**asdict(row), tokens_saved=row.tokens_saved) for row in per_tool],
     )
     lines = [

@@ -30,7 +30,16 @@ from .paths import user_dir
 DEFAULT_TTL_SECONDS: float = 7 * 24 * 3600
 DEFAULT_SIZE_LIMIT: int = 1 << 30
 # The counters every store reports, 0 until first counted.
-COUNTERS: tuple[str, ...] = ("calls", "compressed", "tokens_before", "tokens_after", "retrievals")
+COUNTERS: tuple[str, ...] = (
+    "calls",
+    "compressed",
+    "tokens_before",
+    "tokens_after",
+    "retrievals",
+    "deltas",
+    "delta_tokens_saved",
+    "compact_tokens_saved",
+)
 
 class StoreError(Exception):
     """The store cannot be opened or written (a full disk, a broken database, a bad directory)."""

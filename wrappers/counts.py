@@ -59,9 +59,13 @@ class ToolCounts:
         self._made_by: OrderedDict[str, str] = OrderedDict()
         self._unwritten: Counter[tuple[str, str]] = Counter()
         self._labels: Counter[tuple[str, str, str]] = Counter()
+        self._listings: list[tuple[str, str]] = []
 
-    def call(self, tool: str, results: Sequence[CompressionResult]) -> None:
-        """Count one answered call of ``tool`` whose texts were compressed into ``results``."""
+    def call(self, tool: str, results: Sequence[CompressionResult], delta_savings: Sequence[int] = ()) -> None:
+        """Count one answered call of ``tool`` whose texts were compressed into ``results``.
+
+        ``delta_savings``: for each text sent as a delta, the tokens that saved against its fresh compression.
+        """
         done = [result for result in results if result.compressed]
         with self._lock:
             for result in done:
@@ -77,6 +81,8 @@ class ToolCounts:
             compressed=int(bool(done)),
             tokens_before=sum(result.tokens_before for result in done),
             tokens_after=sum(result.tokens_after for result in done),
+            deltas=len(delta_savings),
+            delta_tokens_saved=sum(delta_savings),
         )
 
     def retrieval(
@@ -99,6 +105,12 @@ class ToolCounts:
             for position in positions[:_POSITIONS_PER_RETRIEVAL]:
                 self._labels[(tool, "returned", position[:_LABEL_CHARS])] += 1
 
+    def listing(self, before: str, after: str) -> None:
+        """A compacted ``tools/list`` page, as the upstream sent it and as listed (JSON): its saving is counted
+        when the counts are written, in a worker thread, so the listing never waits for the tokenizer."""
+        with self._lock:
+            self._listings.append((before, after))
+
     def _add(self, tool: str, **deltas: int) -> None:
         with self._lock:
             for name, delta in deltas.items():
@@ -108,7 +120,7 @@ class ToolCounts:
     @property
     def dirty(self) -> bool:
         """Whether counts wait to be written."""
-        return bool(self._unwritten or self._labels)
+        return bool(self._unwritten or self._labels or self._listings)
 
     def flush(self) -> None:
         """Write the gathered counts to the store (blocking: run it in a worker thread)."""
@@ -118,6 +130,7 @@ class ToolCounts:
         with self._lock:
             unwritten, self._unwritten = self._unwritten, Counter()
             labels, self._labels = self._labels, Counter()
+            listings, self._listings = self._listings, []
         by_tool: dict[str, dict[str, int]] = {}
         for (tool, name), delta in unwritten.items():
             by_tool.setdefault(tool, {})[name] = delta
@@ -125,8 +138,18 @@ class ToolCounts:
             store = self._store()
             for tool, deltas in by_tool.items():
                 api.count_tool(self.server, tool, store=store, **deltas)
+            for name in ("deltas", "delta_tokens_saved"):  # also global, as stats shows them
+                total = sum(deltas.get(name, 0) for deltas in by_tool.values())
+                if total:
+                    store.incr(name, total)
             for (tool, field, label), delta in labels.items():
                 store.incr(api.tool_label_counter(self.server, tool, field, label), delta)
+            if listings:
+                from ..pipeline.tokens import count_tokens
+
+                saved = sum(count_tokens(before) - count_tokens(after) for before, after in listings)
+                if saved > 0:
+                    store.incr("compact_tokens_saved", saved)
         except StoreError as exc:  # statistics are never worth an answer
             log.warning("cannot count the tools of %s: %s", self.server, exc)
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from ...config_file import raw_upstream_env
+from ...config_file import ConfigError, default_config_path, raw_upstream_env, read_toml
 from .command import Command
 from .process import spawn
 
 _WARM_AFTER_SECONDS = 2.0
+# How pydantic reads a bool from a string (the environment): these are true; the other accepted words are false.
+_TRUE_WORDS = frozenset({"1", "on", "t", "true", "y", "yes"})
 
 
 class Deferred:
@@ -70,7 +73,8 @@ async def _relay(
     loop.call_later(_WARM_AFTER_SECONDS, settings.start)
     retrieve_tool = loop.create_future()
     retrieve_tool.set_result(_retrieve_definition())
-    rewriter = HeadroomRewriter(settings, retrieve_tool, command.name)
+    compact = _compact_tools(config, overrides)
+    rewriter = HeadroomRewriter(settings, retrieve_tool, command.name, compact_tools=compact)
     relay = Relay(command, await Lines.open(), rewriter, call_timeout=call_timeout, first=first)
     rewriter.ask = relay.ask
     running = asyncio.ensure_future(relay.run())
@@ -108,6 +112,26 @@ def _load_settings(config: str | None, overrides: dict[str, Any]) -> Any:
     settings = load_settings(config, overrides)
     logging.getLogger().setLevel(settings.log_level)
     return settings
+
+
+def _compact_tools(config: str | None, overrides: Mapping[str, Any]) -> bool:
+    """``compact_tools`` as the flag, the environment or the file give it, read before the settings are validated.
+
+    The first ``tools/list`` must not wait for the full load; a value the
+    full load rejects ends the wrapper with its message anyway.
+    """
+    if overrides.get("compact_tools") is not None:
+        return bool(overrides["compact_tools"])
+    value: Any = os.environ.get("HEADROOM_MCP_COMPACT_TOOLS")
+    if value is None:
+        path = Path(config).expanduser() if config else default_config_path()
+        try:
+            value = read_toml(path).get("compact_tools") if config or path.exists() else None
+        except ConfigError:
+            return False  # the full load reports it
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in _TRUE_WORDS if isinstance(value, (str, int)) else False
 
 
 def _retrieve_definition() -> dict[str, Any]:

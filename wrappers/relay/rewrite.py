@@ -8,11 +8,13 @@ passed on as it came.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ..counts import ToolCounts
+from ..repeats import Repeats
 
 if TYPE_CHECKING:
     from ...config import Settings
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETRIEVE = "headroom_retrieve"
+DESCRIBE = "headroom_describe"
 # How often gathered per-tool counts are written to the store.
 _FLUSH_SECONDS = 1.0
 
@@ -30,13 +33,25 @@ Ask = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 class HeadroomRewriter:
     """The relay's ``Rewriter``: settings arrive from a background load, ``ask`` reaches the upstream."""
 
-    def __init__(self, settings: Awaitable[Settings], retrieve_tool: Awaitable[dict[str, Any]], server: str) -> None:
+    def __init__(
+        self,
+        settings: Awaitable[Settings],
+        retrieve_tool: Awaitable[dict[str, Any]],
+        server: str,
+        *,
+        compact_tools: bool = False,
+    ) -> None:
         self._settings = settings
         self._retrieve_tool = retrieve_tool
         self.ask: Ask | None = None
         self._schemas: dict[str, Any] = {}
         self._upstream_retrieves = False
+        # compact_tools: listings shortened (``surface``), the upstream's own definitions kept for headroom_describe.
+        self._compact = compact_tools
+        self._originals: dict[str, dict[str, Any]] = {}
+        self._upstream_describes = False
         self._counts = ToolCounts(server)
+        self._repeats = Repeats()  # this client session's calls, for answering repeats with deltas
         self._compress: Compress | None = None
         self._loaded: Settings | None = None
         self._flusher: asyncio.Task[None] | None = None
@@ -53,7 +68,11 @@ class HeadroomRewriter:
         return result
 
     async def tools_list(self, result: dict[str, Any]) -> dict[str, Any]:
-        """The upstream's page of tools; the last page gets headroom_retrieve appended."""
+        """The upstream's page of tools; the last page gets headroom_retrieve appended.
+
+        With ``compact_tools`` each tool is compacted (``surface.compact_tool``) and
+        headroom_describe is appended beside headroom_retrieve.
+        """
         tools = result.get("tools")
         if not isinstance(tools, list):
             return result
@@ -62,12 +81,44 @@ class HeadroomRewriter:
             if isinstance(tool, dict) and isinstance(tool.get("name"), str):
                 names.add(tool["name"])
                 self._schemas[tool["name"]] = tool.get("outputSchema")
+                if self._compact:
+                    self._originals[tool["name"]] = tool
         if RETRIEVE in names:
             self._upstream_retrieves = True  # a headroom behind this one: its retrieve is offered as it is
+        if DESCRIBE in names:
+            self._upstream_describes = True  # the upstream's own headroom_describe is listed and called as it is
+        listed = await self._compacted(tools) if self._compact else tools
+        added = []
+        if not result.get("nextCursor"):
+            if RETRIEVE not in names:
+                added.append(await self._retrieve_tool)
+            if self.describes():
+                from ..surface import DEFINITION
+
+                added.append(DEFINITION)
+            for tool in added if self._compact else ():
+                self._originals[tool["name"]] = tool  # headroom's own tools can be described too
+        if self._compact and listed is not tools:
+            # What the compaction saved on this page, headroom_describe's own listing taken off.
+            describe = [tool for tool in added if tool.get("name") == DESCRIBE]
+            self._counts.listing(json.dumps(tools), json.dumps([*listed, *describe]))
+            self._schedule_flush()
+        if listed is tools and not added:
             return result
-        if result.get("nextCursor"):
-            return result
-        return {**result, "tools": [*tools, await self._retrieve_tool]}
+        return {**result, "tools": [*listed, *added]}
+
+    def describes(self) -> bool:
+        """Whether headroom_describe is ours to answer: tools are compacted and the upstream has none of its own."""
+        return self._compact and not self._upstream_describes
+
+    async def describe(self, arguments: Any) -> dict[str, Any]:
+        """Answer headroom_describe: the named tool as the upstream listed it."""
+        from ..surface import describe_answer
+
+        name = arguments.get("tool") if isinstance(arguments, dict) else None
+        if isinstance(name, str) and name not in self._originals:
+            await self._learn_schemas()  # not listed yet (or since a restart): the upstream is asked for its tools
+        return describe_answer(arguments, self._originals)
 
     def upstream_retrieves(self) -> bool:
         """Whether the upstream offers headroom_retrieve itself."""
@@ -86,6 +137,7 @@ class HeadroomRewriter:
             policy = settings.tools.get(name)
             if policy is None or policy.compress:
                 return False
+        self._repeats.next_call(name)
         self._count(name, [])
         return True
 
@@ -93,6 +145,7 @@ class HeadroomRewriter:
         """``result`` compressed by the pipeline when it is big enough and the tool's policy allows it."""
         if name == RETRIEVE:
             return result  # an original asked for by hash is never compressed again
+        number = self._repeats.next_call(name)
         settings = self._loaded = await self._settings
         policy = settings.tools.get(name)
         if (
@@ -108,14 +161,21 @@ class HeadroomRewriter:
         from ..results import compress_tool_result
 
         made: list[Any] = []
+        saved: list[int] = []
         schema = self._schemas.get(name)
         given = arguments if isinstance(arguments, dict) else None
+        deltas = settings.deltas and (policy is None or policy.deltas)
 
         def compressed() -> dict[str, Any]:  # in a worker: the pipeline loads here, off the event loop
-            return compress_tool_result(result, name, given, recording(self._compressor(settings), made), schema)
+            compress = self._compressor(settings)
+            if deltas:
+                from ..delta_answers import with_deltas
+
+                compress = with_deltas(compress, self._repeats, name, given, number, saved)
+            return compress_tool_result(result, name, given, recording(compress, made), schema)
 
         done = await asyncio.to_thread(compressed)
-        self._count(name, made)
+        self._count(name, made, saved)
         return done
 
     async def resource_result(self, uri: str, result: dict[str, Any]) -> dict[str, Any]:
@@ -166,6 +226,7 @@ class HeadroomRewriter:
         return self._compress
 
     async def _learn_schemas(self) -> None:
+        """Every page of the upstream's tools, asked for by headroom: output schemas (and originals) learned."""
         if self.ask is None:
             return
         cursor = None
@@ -175,14 +236,28 @@ class HeadroomRewriter:
                 for tool in page.get("tools") or []:
                     if isinstance(tool, dict) and isinstance(tool.get("name"), str):
                         self._schemas[tool["name"]] = tool.get("outputSchema")
+                        if self._compact:
+                            self._originals[tool["name"]] = tool
+                        if tool["name"] == DESCRIBE:
+                            self._upstream_describes = True
                 cursor = page.get("nextCursor")
                 if not cursor:
                     return
         except Exception as exc:  # without the schema, structured content stays as it came
             log.warning("could not list the upstream's tools: %s", exc)
 
-    def _count(self, tool: str, made: list[Any]) -> None:
-        self._counts.call(tool, made)
+    async def _compacted(self, tools: list[Any]) -> list[Any]:
+        """``tools`` compacted, in a worker (the tokenizer may still be loading); the same list if none changed."""
+        from ..surface import compact_tool
+
+        def compact_all() -> list[Any]:
+            return [compact_tool(tool) if isinstance(tool, dict) else tool for tool in tools]
+
+        listed = await asyncio.to_thread(compact_all)
+        return tools if all(new is old for new, old in zip(listed, tools)) else listed
+
+    def _count(self, tool: str, made: list[Any], delta_savings: list[int] | None = None) -> None:
+        self._counts.call(tool, made, delta_savings or [])
         self._schedule_flush()
 
     def _schedule_flush(self) -> None:

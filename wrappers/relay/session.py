@@ -2,8 +2,9 @@
 
 Touched, and only when they are answers to the client's own requests:
 ``initialize`` (tools capability added if missing), ``tools/list`` (headroom_retrieve
-appended on the last page), ``tools/call`` and ``resources/read`` results
-(compressed), and ``tools/call`` of headroom_retrieve (answered here).
+appended on the last page; with ``--compact-tools`` the tools shortened and
+headroom_describe appended too), ``tools/call`` and ``resources/read`` results
+(compressed), and ``tools/call`` of headroom_retrieve and headroom_describe (answered here).
 Everything else (requests and notifications both ways, ids, fields this code
 has never heard of) is forwarded byte for byte.
 
@@ -31,6 +32,7 @@ from .stdio import Lines
 log = logging.getLogger(__name__)
 
 RETRIEVE = "headroom_retrieve"
+DESCRIBE = "headroom_describe"
 # Results of these requests are handed to the rewriter; everything else passes verbatim.
 _TOUCHED = {"initialize", "server/discover", "tools/list", "tools/call", "resources/read"}
 # Requests of the 2026-07-28 era carry their protocol version in ``_meta``; its results say ``resultType``.
@@ -48,6 +50,8 @@ class Rewriter(Protocol):
     async def retrieve(self, arguments: Any) -> dict[str, Any]: ...
     def passes(self, params: dict[str, Any], result: dict[str, Any]) -> bool: ...
     def upstream_retrieves(self) -> bool: ...
+    def describes(self) -> bool: ...
+    async def describe(self, arguments: Any) -> dict[str, Any]: ...
     async def close(self) -> None: ...
 
 
@@ -146,6 +150,9 @@ class Relay:
         if method == "tools/call" and params.get("name") == RETRIEVE:
             self._spawn(self._retrieve(message, params, line))
             return
+        if method == "tools/call" and params.get("name") == DESCRIBE and self.rewriter.describes():
+            self._spawn(self._describe(message, params, line))
+            return
         await self._forward_request(key, method, params, line, message["id"])
 
     async def _client_notification(self, method: str, params: dict[str, Any], line: bytes) -> None:
@@ -177,6 +184,14 @@ class Relay:
         result = await self.rewriter.retrieve(params.get("arguments"))
         if result.get("isError") and self.rewriter.upstream_retrieves():
             # Another headroom behind this one (with its own store) may know the hash.
+            await self._forward_request(_key(message["id"]), "tools/call", params, line, message["id"])
+            return
+        await self._reply(message["id"], result, params)
+
+    async def _describe(self, message: dict[str, Any], params: dict[str, Any], line: bytes) -> None:
+        result = await self.rewriter.describe(params.get("arguments"))
+        if not self.rewriter.describes():
+            # Listing the upstream's tools to answer showed it has a headroom_describe of its own: it answers.
             await self._forward_request(_key(message["id"]), "tools/call", params, line, message["id"])
             return
         await self._reply(message["id"], result, params)
@@ -280,7 +295,9 @@ class Relay:
                 if pending.timer is not None:
                     pending.timer.cancel()
                 why = f"upstream {self.command.name} exited during {_what(pending)}"
-                await self._fail(key[1], pending.method, pending.params, f"{why}; it will be restarted on the next call")
+                await self._fail(
+                    key[1], pending.method, pending.params, f"{why}; it will be restarted on the next call"
+                )
 
     async def _ensure_upstream(self) -> None:
         """The upstream, running: started (or restarted, replaying the client's handshake) if need be."""
