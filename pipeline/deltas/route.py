@@ -17,7 +17,7 @@ from .contract import Delta, Maker
 
 # Kind (as the pipeline's router detects it) → ``module:function`` in this package, loaded on first use.
 MAKERS: dict[str, str] = {
-    "log": "tests:test_delta",
+    "log": "suites:test_delta",
     "json": "rows:row_delta",
     "listing": "lines:line_set_delta",
     "search": "lines:line_set_delta",
