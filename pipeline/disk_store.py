@@ -39,6 +39,7 @@ from .store import (
     COUNTERS,
     DEFAULT_SIZE_LIMIT,
     DEFAULT_TTL_SECONDS,
+    LastRead,
     StoredOriginal,
     StoreError,
 )
@@ -171,10 +172,7 @@ class DiskStore:
         self.size_limit = size_limit
         self.ttl_seconds = float(ttl_seconds)
         self._lock = threading.Lock()
-        # The last original (and items) read, decoded: paging through a 50 MB
-        # original would otherwise decompress all of it for every page. Content
-        # addressing makes it exact; each hit still checks the store has the key.
-        self._memo: tuple[str, StoredOriginal | None, list[Item] | None] | None = None
+        self._last = LastRead()
         self._counter_cache: diskcache.Cache | None = None
         try:
             _private_directory(self.directory)
@@ -248,8 +246,7 @@ class DiskStore:
     def _load(self, key: str, which: int) -> StoredOriginal | list[Item] | None:
         """Read the original (``which`` 1) or the items (2) of ``key``; a hit extends both entries' life."""
         name, companion = _names(key) if which == 1 else reversed(_names(key))
-        with self._lock:
-            memo = self._memo[which] if self._memo is not None and self._memo[0] == key else None
+        memo = self._last.get(key, which)
         try:
             with self._cache.transact():
                 # A memo hit still asks the store, so that an evicted or expired key is gone here too.
@@ -264,9 +261,7 @@ class DiskStore:
             _warn_once("read", "cannot read the store in %s: %s", self.directory, exc)
             return None
         if data is None:
-            with self._lock:
-                if self._memo is not None and self._memo[0] == key:
-                    self._memo = None
+            self._last.forget(key)
             return None
         if memo is not None:
             if hasattr(data, "close"):
@@ -280,10 +275,7 @@ class DiskStore:
             _warn_once("corrupt", "corrupt entry %s in the store %s (%s); removed", name, self.directory, exc)
             self._discard(key)
             return None
-        with self._lock:
-            if self._memo is None or self._memo[0] != key:
-                self._memo = (key, None, None)
-            self._memo = (key, found, self._memo[2]) if which == 1 else (key, self._memo[1], found)
+        self._last.keep(key, which, found)
         return found
 
     def _refused(self, key: str, exc: RefusedPickle) -> None:
@@ -294,9 +286,7 @@ class DiskStore:
 
     def _discard(self, key: str) -> None:
         """Remove both rows of a refused or corrupt entry (deleting never reads a value) so a put can replace them."""
-        with self._lock:
-            if self._memo is not None and self._memo[0] == key:
-                self._memo = None
+        self._last.forget(key)
         try:
             with self._cache.transact():
                 for name in _names(key):
@@ -364,8 +354,8 @@ class DiskStore:
             return 0
 
     def close(self) -> None:
+        self._last.forget()
         with self._lock:
-            self._memo = None
             counter_cache, self._counter_cache = self._counter_cache, None
         self._cache.close()
         if counter_cache is not None:

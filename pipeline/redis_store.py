@@ -32,7 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .contract import Item
 from .packing import pack_items, pack_original, unpack_items, unpack_original
-from .store import COUNTERS, DEFAULT_TTL_SECONDS, StoredOriginal, StoreError
+from .store import COUNTERS, DEFAULT_TTL_SECONDS, LastRead, StoredOriginal, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +72,8 @@ class RedisStore:
             )
         except (ValueError, *self._errors) as exc:
             raise StoreError(f"cannot use the store at {shown_url(url)}: {exc}") from exc
-        self._lock = threading.Lock()
-        # The last original (and items) read, decoded: paging through a big original would otherwise fetch and
-        # decompress all of it for every page. Content addressing makes it exact; a hit still renews the keys,
-        # which tells whether they are still there.
-        self._memo: tuple[str, StoredOriginal | None, list[Item] | None] | None = None
+        # A hit here still renews the keys in Redis, which tells whether they are still there.
+        self._last = LastRead()
 
     def __repr__(self) -> str:
         return f"RedisStore({shown_url(self.url)!r})"
@@ -115,8 +112,7 @@ class RedisStore:
     def _load(self, key: str, which: int) -> StoredOriginal | list[Item] | None:
         """Read the original (``which`` 1) or the items (2) of ``key``; a hit renews both keys."""
         name, companion = self._names(key) if which == 1 else reversed(self._names(key))
-        with self._lock:
-            memo = self._memo[which] if self._memo is not None and self._memo[0] == key else None
+        memo = self._last.get(key, which)
         with self._talking(f"read {key} from"):
             if memo is not None:
                 there, _ = self._client.pipeline().pexpire(name, self.ttl_ms).pexpire(companion, self.ttl_ms).execute()
@@ -124,9 +120,7 @@ class RedisStore:
             else:
                 data, _ = self._client.pipeline().getex(name, px=self.ttl_ms).pexpire(companion, self.ttl_ms).execute()
         if data is None:
-            with self._lock:
-                if self._memo is not None and self._memo[0] == key:
-                    self._memo = None
+            self._last.forget(key)
             return None
         if memo is not None:
             return memo
@@ -138,14 +132,12 @@ class RedisStore:
             _warn_once("refused", "refused %s in %s: not headroom's format (%s); deleted", name, self, exc)
             self._discard(key)
             return None
-        with self._lock:
-            if self._memo is None or self._memo[0] != key:
-                self._memo = (key, None, None)
-            self._memo = (key, found, self._memo[2]) if which == 1 else (key, self._memo[1], found)
+        self._last.keep(key, which, found)
         return found
 
     def _discard(self, key: str) -> None:
         """Delete both keys of a refused entry, so that the next put writes them again."""
+        self._last.forget(key)
         try:
             self._client.delete(*self._names(key))
         except self._errors as exc:

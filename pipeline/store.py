@@ -41,6 +41,7 @@ COUNTERS: tuple[str, ...] = (
     "compact_tokens_saved",
 )
 
+
 class StoreError(Exception):
     """The store cannot be opened or written (a full disk, a broken database, a bad directory)."""
 
@@ -85,6 +86,38 @@ class Store(Protocol):
     def close(self) -> None:
         """Release files and connections."""
         ...
+
+
+class LastRead:
+    """The last original and items a store read, decoded, for the stores that keep them compressed.
+
+    Paging through a 50 MB original would otherwise read and decompress all
+    of it for every page. Content addressing makes it exact; a store still
+    checks that the key is there before it answers from here, so an evicted
+    or expired key is gone here too. ``which`` is 1 for the original, 2 for
+    the items.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: tuple[str, StoredOriginal | None, list[Item] | None] | None = None
+
+    def get(self, key: str, which: int) -> StoredOriginal | list[Item] | None:
+        """What was kept of ``key`` (original or items), if anything."""
+        with self._lock:
+            return self._held[which] if self._held is not None and self._held[0] == key else None
+
+    def keep(self, key: str, which: int, found: StoredOriginal | list[Item]) -> None:
+        """Keep ``found`` as ``key``'s original or items, beside the other if it is ``key``'s too."""
+        with self._lock:
+            held = self._held if self._held is not None and self._held[0] == key else (key, None, None)
+            self._held = (key, found, held[2]) if which == 1 else (key, held[1], found)  # type: ignore[assignment]
+
+    def forget(self, key: str | None = None) -> None:
+        """Drop what was kept of ``key`` (of any key when None)."""
+        with self._lock:
+            if key is None or (self._held is not None and self._held[0] == key):
+                self._held = None
 
 
 def default_store_dir() -> Path:
