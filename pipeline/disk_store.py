@@ -42,6 +42,7 @@ from .store import (
     LastRead,
     StoredOriginal,
     StoreError,
+    WarnOnce,
 )
 
 log = logging.getLogger(__name__)
@@ -72,16 +73,7 @@ class RefusedPickle(Exception):
     """A row in the store's database is pickled; loading it could run code, so it is not loaded."""
 
 
-_warned: set[str] = set()
-_warned_lock = threading.Lock()
-
-
-def _warn_once(topic: str, message: str, *args: object) -> None:
-    """Log a warning the first time ``topic`` comes up in this process; later ones at debug level."""
-    with _warned_lock:
-        first = topic not in _warned
-        _warned.add(topic)
-    log.log(logging.WARNING if first else logging.DEBUG, message, *args)
+_warn_once = WarnOnce(log)
 
 
 # --- encoding -----------------------------------------------------------------

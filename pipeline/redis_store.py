@@ -23,7 +23,6 @@ is dropped and logged once. The client reconnects on the next call.
 from __future__ import annotations
 
 import logging
-import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .contract import Item
 from .packing import pack_items, pack_original, unpack_items, unpack_original
-from .store import COUNTERS, DEFAULT_TTL_SECONDS, LastRead, StoredOriginal, StoreError
+from .store import COUNTERS, DEFAULT_TTL_SECONDS, LastRead, StoredOriginal, StoreError, WarnOnce
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +40,7 @@ SCHEMES = ("redis", "rediss", "unix")
 # Seconds to connect and to wait for an answer: an unreachable store must cost a call little, not hang it.
 _TIMEOUT_SECONDS = 2.0
 
-_warned: set[str] = set()
-_warned_lock = threading.Lock()
-
-
-def _warn_once(topic: str, message: str, *args: object) -> None:
-    with _warned_lock:
-        first = topic not in _warned
-        _warned.add(topic)
-    log.log(logging.WARNING if first else logging.DEBUG, message, *args)
+_warn_once = WarnOnce(log)
 
 
 class RedisStore:

@@ -14,6 +14,7 @@ One small interface, :class:`Store`, and three implementations:
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -86,6 +87,25 @@ class Store(Protocol):
     def close(self) -> None:
         """Release files and connections."""
         ...
+
+
+class WarnOnce:
+    """A store's warnings, each topic at warning level the first time in this process and at debug level after.
+
+    A store that cannot be read or written is retried on every call: the
+    user needs to hear it once, not once per call.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._log = logger
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, topic: str, message: str, *args: object) -> None:
+        with self._lock:
+            first = topic not in self._seen
+            self._seen.add(topic)
+        self._log.log(logging.WARNING if first else logging.DEBUG, message, *args)
 
 
 class LastRead:

@@ -28,6 +28,7 @@ from headroom_mcp.pipeline.store import (
     Store,
     StoredOriginal,
     StoreError,
+    WarnOnce,
     default_store_dir,
 )
 
@@ -243,7 +244,7 @@ def _plant(db: Path, key, raw: int, *, value=None, filename=None) -> None:
 
 
 def test_pickled_rows_planted_in_the_database_are_refused_not_loaded(tmp_path, caplog, monkeypatch):
-    monkeypatch.setattr(store_module, "_warned", set())
+    monkeypatch.setattr(store_module, "_warn_once", WarnOnce(store_module.log))  # a fresh process's warnings
     directory = tmp_path / "store"
     proofs = {name: tmp_path / f"pwned-{name}" for name in ("inline", "file", "key", "honest", "counter")}
     payload = {name: pickle.dumps(_Exploit(path)) for name, path in proofs.items()}
@@ -372,7 +373,7 @@ def test_a_decoded_original_is_not_served_once_evicted(tmp_path):
 
 
 def test_a_corrupt_entry_is_missing_not_a_crash(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_module, "_warned", set())
+    monkeypatch.setattr(store_module, "_warn_once", WarnOnce(store_module.log))  # a fresh process's warnings
     directory = tmp_path / "store"
     with DiskStore(directory) as disk:
         disk.put("a" * 16, random_text(200_000, 2), "text", [])  # big enough to live in a file
@@ -385,7 +386,7 @@ def test_a_corrupt_entry_is_missing_not_a_crash(tmp_path, monkeypatch):
 
 
 def test_a_broken_database_gives_none_on_read_and_store_error_on_write(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_module, "_warned", set())
+    monkeypatch.setattr(store_module, "_warn_once", WarnOnce(store_module.log))  # a fresh process's warnings
     directory = tmp_path / "store"
     disk = DiskStore(directory)
     disk.put("a" * 16, "x", "text", [])
