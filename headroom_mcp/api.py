@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -240,16 +241,24 @@ def tool_counter(server: str, tool: str, field: str) -> str:
 
 def parse_tool_counter(name: str) -> tuple[str, str, str] | None:
     """``(server, tool, field)`` of a per-tool counter name; None for any other counter."""
-    if not name.startswith(TOOL_COUNTER_PREFIX):
-        return None
-    try:
-        parts = json.loads(name[len(TOOL_COUNTER_PREFIX) :])
-    except ValueError:
-        return None
-    if not (isinstance(parts, list) and len(parts) == 3 and all(isinstance(part, str) for part in parts)):
+    parts = _named_parts(name, TOOL_COUNTER_PREFIX, 3)
+    if parts is None:
         return None
     server, tool, field = parts
     return (server, tool, field) if field in TOOL_FIELDS else None
+
+
+def _named_parts(name: str, prefix: str, size: int) -> list[str] | None:
+    """The JSON array of ``size`` strings after ``prefix`` in a counter's name; None for any other name."""
+    if not name.startswith(prefix):
+        return None
+    try:
+        parts = json.loads(name[len(prefix) :])
+    except ValueError:
+        return None
+    if isinstance(parts, list) and len(parts) == size and all(isinstance(part, str) for part in parts):
+        return parts
+    return None
 
 
 def tool_label_counter(server: str, tool: str, field: str, label: str) -> str:
@@ -259,18 +268,17 @@ def tool_label_counter(server: str, tool: str, field: str, label: str) -> str:
     return TOOL_LABEL_PREFIX + json.dumps([server, tool, field, label], separators=(",", ":"))
 
 
-def tool_labels(store: Store | None = None) -> dict[tuple[str, str, str], dict[str, int]]:
-    """``(server, tool, field)`` → how often each label was counted, as ``learn`` reads them."""
-    store = store or default_store()
+def tool_labels(
+    store: Store | None = None, counters: Mapping[str, int] | None = None
+) -> dict[tuple[str, str, str], dict[str, int]]:
+    """``(server, tool, field)`` → how often each label was counted, as ``learn`` reads them.
+
+    ``counters``: the store's counters when the caller has read them already.
+    """
     found: dict[tuple[str, str, str], dict[str, int]] = {}
-    for name, value in store.counters().items():
-        if not name.startswith(TOOL_LABEL_PREFIX):
-            continue
-        try:
-            parts = json.loads(name[len(TOOL_LABEL_PREFIX) :])
-        except ValueError:
-            continue
-        if isinstance(parts, list) and len(parts) == 4 and all(isinstance(part, str) for part in parts):
+    for name, value in (counters if counters is not None else (store or default_store()).counters()).items():
+        parts = _named_parts(name, TOOL_LABEL_PREFIX, 4)
+        if parts is not None:
             server, tool, field, label = parts
             labels = found.setdefault((server, tool, field), {})
             labels[label] = labels.get(label, 0) + value
@@ -317,11 +325,13 @@ class ToolStats:
         return self.tokens_before - self.tokens_after
 
 
-def tool_stats(store: Store | None = None) -> list[ToolStats]:
-    """Per-tool counters of the wrapped servers, the most tokens saved first."""
-    store = store or default_store()
+def tool_stats(store: Store | None = None, counters: Mapping[str, int] | None = None) -> list[ToolStats]:
+    """Per-tool counters of the wrapped servers, the most tokens saved first.
+
+    ``counters``: the store's counters when the caller has read them already.
+    """
     counts: dict[tuple[str, str], dict[str, int]] = {}
-    for name, value in store.counters().items():
+    for name, value in (counters if counters is not None else (store or default_store()).counters()).items():
         parsed = parse_tool_counter(name)
         if parsed is not None:
             server, tool, field = parsed

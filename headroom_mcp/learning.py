@@ -71,10 +71,10 @@ class Lesson:
 
 def lessons(store: Store | None = None, max_budget_tokens: int = 20_000) -> list[Lesson]:
     """Every counted tool with what it suggests, the most retrieved first."""
-    store = store or api.default_store()
-    labels = api.tool_labels(store)
+    counters = (store or api.default_store()).counters()  # read once: both views come from them
+    labels = api.tool_labels(counters=counters)
     found = []
-    for stats in api.tool_stats(store):
+    for stats in api.tool_stats(counters=counters):
         kinds, queries, positions = (
             sorted(labels.get((stats.server, stats.tool, field), {}).items(), key=lambda pair: (-pair[1], pair[0]))
             for field in ("kind", "asked", "returned")
