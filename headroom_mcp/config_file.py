@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +39,23 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} cannot be read: {exc}") from None
 
 
-def raw_upstream_env(config_path: str | os.PathLike[str] | None) -> dict[str, str]:
-    """``upstream_env`` as the file gives it (strings only), read without validating the rest."""
+def raw_config(config_path: str | os.PathLike[str] | None) -> dict[str, Any]:
+    """The file's table as written, read without validating: what start-up needs before the settings are checked.
+
+    Empty when there is no file or it cannot be read: the full load reports that.
+    """
     path = Path(config_path).expanduser() if config_path else default_config_path()
     if not config_path and not path.exists():
         return {}
     try:
-        table = read_toml(path).get("upstream_env")
+        return read_toml(path)
     except ConfigError:
-        return {}  # the full load reports it
-    if not isinstance(table, dict):
         return {}
-    return {str(k): v for k, v in table.items() if isinstance(v, str)}
+
+
+def raw_upstream_env(table: Mapping[str, Any]) -> dict[str, str]:
+    """``upstream_env`` as the raw ``table`` gives it (strings only)."""
+    env = table.get("upstream_env")
+    if not isinstance(env, dict):
+        return {}
+    return {str(k): v for k, v in env.items() if isinstance(v, str)}

@@ -399,3 +399,16 @@ async def test_a_source_file_read_through_the_wrapper_comes_back_as_an_outline(t
     assert "    def model_copy(" in text and "elided]" in text
     definition = source[source.index("    def model_copy(") : source.index("    def model_dump(")].rstrip()
     assert definition.splitlines()[-1] in "".join(block.text for block in found.content)
+
+
+async def test_the_upstream_gets_the_wrappers_environment_plus_upstream_env_from_the_config(tmp_path, cli_env):
+    config = tmp_path / "config.toml"
+    config.write_text('compact_tools = true\n[upstream_env]\nHEADROOM_TEST_TOKEN = "from-the-config"\n')
+    env = dict(cli_env, HEADROOM_MCP_CONFIG=str(config), HEADROOM_TEST_INHERITED="from-the-wrapper")
+    script = "import os; print(os.environ['HEADROOM_TEST_TOKEN'], os.environ['HEADROOM_TEST_INHERITED'])"
+    command_server = [sys.executable, str(ROOT / "tests" / "upstreams" / "command_server.py")]
+    async with connect(wrapped(command_server), env) as client:
+        names = [tool.name for tool in (await client.list_tools()).tools]
+        done = await client.call_tool("run", {"argv": [sys.executable, "-c", script]})
+    assert done.content[0].text == "from-the-config from-the-wrapper\n"
+    assert "headroom_describe" in names  # the same raw read of the file turned compact_tools on

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from ...config_file import ConfigError, default_config_path, raw_upstream_env, read_toml
+from ...config_file import raw_config, raw_upstream_env
 from .command import Command
 from .process import spawn
 
@@ -39,8 +38,9 @@ class Deferred:
 
 def run(argv: list[str], *, config: str | None, overrides: Mapping[str, Any], call_timeout: float) -> int:
     """Relay this process's stdio to the upstream ``argv``; the exit code."""
-    # upstream_env is read raw so that the upstream starts first; the full settings are checked meanwhile.
-    command = Command(list(argv), {**os.environ, **raw_upstream_env(config)})
+    # The file is read raw so that the upstream starts first; the full settings are checked meanwhile.
+    raw = raw_config(config)
+    command = Command(list(argv), {**os.environ, **raw_upstream_env(raw)})
     try:
         first = spawn(command.argv, command.env, command.cwd)
     except OSError as exc:
@@ -52,13 +52,18 @@ def run(argv: list[str], *, config: str | None, overrides: Mapping[str, Any], ca
     level = overrides.get("log_level") or os.environ.get("HEADROOM_MCP_LOG_LEVEL") or "WARNING"
     logging.basicConfig(level=level, stream=sys.stderr, format="headroom-mcp: %(levelname)s %(message)s")
     try:
-        return asyncio.run(_relay(command, first, config, overrides, call_timeout))
+        return asyncio.run(_relay(command, first, config, overrides, call_timeout, _compact_tools(raw, overrides)))
     except KeyboardInterrupt:
         return 130
 
 
 async def _relay(
-    command: Command, first: Any, config: str | None, overrides: Mapping[str, Any], call_timeout: float
+    command: Command,
+    first: Any,
+    config: str | None,
+    overrides: Mapping[str, Any],
+    call_timeout: float,
+    compact: bool,
 ) -> int:
     import asyncio
     import signal
@@ -73,7 +78,6 @@ async def _relay(
     loop.call_later(_WARM_AFTER_SECONDS, settings.start)
     retrieve_tool = loop.create_future()
     retrieve_tool.set_result(_retrieve_definition())
-    compact = _compact_tools(config, overrides)
     rewriter = HeadroomRewriter(settings, retrieve_tool, command.name, compact_tools=compact)
     relay = Relay(command, await Lines.open(), rewriter, call_timeout=call_timeout, first=first)
     rewriter.ask = relay.ask
@@ -114,21 +118,15 @@ def _load_settings(config: str | None, overrides: dict[str, Any]) -> Any:
     return settings
 
 
-def _compact_tools(config: str | None, overrides: Mapping[str, Any]) -> bool:
-    """``compact_tools`` as the flag, the environment or the file give it, read before the settings are validated.
+def _compact_tools(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> bool:
+    """``compact_tools`` as the flag, the environment or the raw file give it, before the settings are validated.
 
     The first ``tools/list`` must not wait for the full load; a value the
     full load rejects ends the wrapper with its message anyway.
     """
     if overrides.get("compact_tools") is not None:
         return bool(overrides["compact_tools"])
-    value: Any = os.environ.get("HEADROOM_MCP_COMPACT_TOOLS")
-    if value is None:
-        path = Path(config).expanduser() if config else default_config_path()
-        try:
-            value = read_toml(path).get("compact_tools") if config or path.exists() else None
-        except ConfigError:
-            return False  # the full load reports it
+    value: Any = os.environ.get("HEADROOM_MCP_COMPACT_TOOLS", raw.get("compact_tools"))
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in _TRUE_WORDS if isinstance(value, (str, int)) else False
