@@ -23,7 +23,7 @@ import diskcache.core
 import pytest
 from conftest import ROOT
 from headroom_mcp.pipeline.contract import Hints
-from headroom_mcp.pipeline.deltas import MAKERS, Delta, delta
+from headroom_mcp.pipeline.deltas import MAKERS, Delta, delta, records
 from headroom_mcp.pipeline.router import DEFAULT
 from headroom_mcp.pipeline.tokens import count_tokens
 
@@ -316,7 +316,7 @@ def test_malformed_json_falls_back_to_the_text_diff(tmp_path):
 
 
 def test_a_maker_that_raises_falls_back_to_the_text_diff(monkeypatch):
-    monkeypatch.setitem(MAKERS, "json", "records:render_path")  # wrong arity: raises TypeError
+    monkeypatch.setitem(MAKERS, "json", records.render_path)  # wrong arity: raises TypeError
     rows = [{"id": n, "name": f"item-{n}"} for n in range(60)]
     previous = json.dumps(rows, indent=2)
     rows[5]["name"] = "renamed"

@@ -9,32 +9,27 @@ nothing raises; the same inputs give the same bytes.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from functools import cache
 
 from .contract import Delta, Maker
+from .lines import line_set_delta
+from .rows import row_delta
+from .suites import test_delta
+from .text import text_delta
 
-# Kind (as the pipeline's router detects it) → ``module:function`` in this package, loaded on first use.
-MAKERS: dict[str, str] = {
-    "log": "suites:test_delta",
-    "json": "rows:row_delta",
-    "listing": "lines:line_set_delta",
-    "search": "lines:line_set_delta",
+# Kind (as the pipeline's router detects it) → the maker of its delta.
+MAKERS: dict[str, Maker] = {
+    "log": test_delta,
+    "json": row_delta,
+    "listing": line_set_delta,
+    "search": line_set_delta,
 }
-TEXT_MAKER = "text:text_delta"
 
 # The delta must be clearly smaller than what it replaces, as compressions must (DESIGN.md §2, never inflate).
 SMALLER_SHARE = 0.9
 
 _log = logging.getLogger(__name__)
 _failed: set[str] = set()
-
-
-@cache
-def _load(spec: str) -> Maker:
-    module_name, _, function = spec.partition(":")
-    return getattr(importlib.import_module(f".{module_name}", __package__), function)
 
 
 def delta(previous: str, current: str, kind: str) -> Delta | None:
@@ -46,22 +41,23 @@ def delta(previous: str, current: str, kind: str) -> Delta | None:
     """
     if previous == current:
         return Delta(text="", summary="identical to the previous result", identical=True, transform="delta:identical")
-    spec = MAKERS.get(kind)
-    if spec is not None:
-        found = _attempt(spec, previous, current)
+    maker = MAKERS.get(kind)
+    if maker is not None:
+        found = _attempt(maker, previous, current)
         if found is not None and _smaller(found, current):
             return found
-    found = _attempt(TEXT_MAKER, previous, current)
+    found = _attempt(text_delta, previous, current)
     return found if found is not None and _smaller(found, current) else None
 
 
-def _attempt(spec: str, previous: str, current: str) -> Delta | None:
+def _attempt(maker: Maker, previous: str, current: str) -> Delta | None:
     try:
-        return _load(spec)(previous, current)
+        return maker(previous, current)
     except Exception as error:  # a maker's bug costs the delta, never the call
-        if spec not in _failed:  # logged once per maker, not once per call
-            _failed.add(spec)
-            _log.warning("delta maker %s failed: %r", spec, error, exc_info=error)
+        name = getattr(maker, "__qualname__", repr(maker))
+        if name not in _failed:  # logged once per maker, not once per call
+            _failed.add(name)
+            _log.warning("delta maker %s failed: %r", name, error, exc_info=error)
         return None
 
 
