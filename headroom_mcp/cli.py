@@ -311,6 +311,7 @@ def _learn(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     from headroom_mcp import api
+    from headroom_mcp.pipeline.wording import printable
 
     counts = api.stats()
     rows: list[tuple[str, Any]] = [
@@ -333,15 +334,11 @@ def _stats(args: argparse.Namespace) -> int:
     if not per_tool:
         return 0
 
-    def shown(name: str) -> str:
-        # A server may name itself with a newline or a tab; the table stays one line per tool.
-        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
-
     header = ("server", "tool", "calls", "tokens before", "tokens after", "saved", "retrievals")
     table = [header] + [
         (
-            shown(row.server),
-            shown(row.tool),
+            printable(row.server),  # a server may name itself with a newline or a tab
+            printable(row.tool),
             str(row.calls),
             str(row.tokens_before),
             str(row.tokens_after),

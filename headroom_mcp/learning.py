@@ -33,6 +33,7 @@ from typing import Any
 from headroom_mcp import api
 from headroom_mcp.config import ToolPolicy
 from headroom_mcp.pipeline.store import Store
+from headroom_mcp.pipeline.wording import printable
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def report(found: list[Lesson]) -> str:
     for lesson in found:
         stats = lesson.stats
         lines = [
-            f"{_shown(stats.tool)} ({_shown(stats.server)}): {stats.calls} calls, {stats.compressed} compressed, "
+            f"{printable(stats.tool)} ({printable(stats.server)}): {stats.calls} calls, {stats.compressed} compressed, "
             f"{stats.retrievals} retrievals ({lesson.retrieval_rate:.0%} of compressed), "
             f"{stats.whole_retrievals} of them whole"
         ]
@@ -132,10 +133,10 @@ def report(found: list[Lesson]) -> str:
                 f"  compressed: {kinds}; {stats.tokens_before:,} → {stats.tokens_after:,} tokens ({saved} saved)"
             )
         if lesson.queries:
-            asked = ", ".join(f'"{_shown(query)}" ×{times}' for query, times in lesson.queries[:8])
+            asked = ", ".join(f'"{printable(query)}" ×{times}' for query, times in lesson.queries[:8])
             lines.append(f"  asked: {asked}")
         if lesson.returned:
-            lines.append("  returned most: " + ", ".join(f"{_shown(p)} ×{n}" for p, n in lesson.returned[:5]))
+            lines.append("  returned most: " + ", ".join(f"{printable(p)} ×{n}" for p, n in lesson.returned[:5]))
         if lesson.proposal:
             keys = "; ".join(f"{key} = {_toml_value(value)}" for key, value in lesson.proposal.items())
             lines.append(f"  proposed: {keys} ({lesson.reason})")
@@ -143,11 +144,6 @@ def report(found: list[Lesson]) -> str:
             lines.append(f"  proposed: nothing ({lesson.reason})")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
-
-
-def _shown(name: str) -> str:
-    # A name may hold a newline or a tab; each tool stays on its own lines.
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
 def per_tool(found: Iterable[Lesson]) -> dict[str, dict[str, Any]]:

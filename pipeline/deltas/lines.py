@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
+from ..wording import plural
 from .contract import Delta
-from .similar import plural, related
+from .similar import related
 
 # ``ls -R`` opens each folder's lines with ``./app/models:``; the same ``ls -l`` line can sit under several.
 _SECTION = re.compile(r"^(?P<folder>\S.*):$")

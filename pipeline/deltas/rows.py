@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..wording import plural
 from .contract import Delta
 from .records import at, is_records, key_field, load, records_path, render_path
-from .similar import plural, related
+from .similar import related
 from .text import text_delta
 
 _ABSENT = object()

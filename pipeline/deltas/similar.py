@@ -17,8 +17,3 @@ def related(common: int, previous: int, current: int) -> bool:
 def common_lines(previous: list[str], current: list[str]) -> int:
     """How many lines the two have in common, counting repeats (a multiset intersection, linear)."""
     return sum((Counter(previous) & Counter(current)).values())
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 test``, ``2 tests``, ``3 entries`` (with ``many``): counts with thousands separators."""
-    return f"{count:,} {word if count == 1 else many or word + 's'}"

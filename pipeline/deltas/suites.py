@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
+from ..wording import plural
 from .contract import Delta
 from .outcomes import FAILING, read_test_run
-from .similar import common_lines, plural, related
+from .similar import common_lines, related
 
 # What differs between two runs of one failure without the failure changing: object addresses, timings.
 _NOISE = re.compile(r"0x[0-9a-fA-F]+|\b\d+(?:\.\d+)?m?s\b")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
+from ..wording import plural
 from .contract import Delta
-from .similar import common_lines, plural, related
+from .similar import common_lines, related
 
 CONTEXT_LINES = 3
 
