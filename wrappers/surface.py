@@ -179,4 +179,5 @@ def _one_type(schema: dict[str, Any], kind: str, depth: int) -> str:
 
 
 def _error(message: str) -> dict[str, Any]:
+    # retrieve.error's result, written here: retrieve loads pydantic, which the relay keeps off its start-up path.
     return {"content": [{"type": "text", "text": message}], "isError": True}
